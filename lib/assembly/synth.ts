@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LambdakitError } from '../errors';
+
+export interface SynthOptions {
+  /** App command; defaults to the `app` of cdk.json in `cwd`. */
+  readonly app?: string;
+  /** Output directory for the cloud assembly. */
+  readonly output: string;
+  /** Working directory holding cdk.json. @default process.cwd() */
+  readonly cwd?: string;
+  /** Extra context on top of cdk.json and cdk.context.json. */
+  readonly context?: Record<string, unknown>;
+  /** Extra environment variables for the app process. */
+  readonly env?: Record<string, string>;
+}
+
+export interface SynthResult {
+  readonly output: string;
+  readonly exitCode: number;
+  readonly stderr: string;
+  readonly stdout: string;
+  readonly durationMs: number;
+}
+
+/** Context the CDK CLI sets by default, so that a direct run writes the same assembly. */
+const CLI_DEFAULT_CONTEXT = {
+  'aws:cdk:enable-path-metadata': true,
+  'aws:cdk:enable-asset-metadata': true,
+  'aws:cdk:version-reporting': false,
+  'aws:cdk:disable-stack-trace': true,
+};
+
+/** Reads cdk.json (and cdk.context.json) from a directory. */
+export function readCdkJson(cwd: string): { app?: string; output?: string; context: Record<string, unknown> } {
+  const file = path.join(cwd, 'cdk.json');
+  let config: { app?: string; output?: string; context?: Record<string, unknown> } = {};
+  if (fs.existsSync(file)) {
+    try {
+      config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new LambdakitError(`cdk.json is not valid JSON: ${(error as Error).message}`, { code: 'CdkJsonInvalid', file });
+    }
+  }
+  const contextFile = path.join(cwd, 'cdk.context.json');
+  const saved = fs.existsSync(contextFile) ? (JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>) : {};
+  return { app: config.app, output: config.output, context: { ...saved, ...(config.context ?? {}) } };
+}
+
+/**
+ * Runs the CDK app the way the CDK CLI does (CDK_OUTDIR and CDK_CONTEXT_JSON),
+ * without the CLI's own start-up cost. Returns the exit code rather than
+ * throwing, so that callers can read a validation report the app wrote before failing.
+ */
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const cdkJson = readCdkJson(cwd);
+  const app = options.app ?? cdkJson.app;
+  if (!app) {
+    throw new LambdakitError('no CDK app to synthesize: cdk.json has no "app"', {
+      code: 'NoApp',
+      file: path.join(cwd, 'cdk.json'),
+      hint: 'run lambdakit in the directory holding cdk.json, or pass --app "<command>"',
+    });
+  }
+  const output = path.resolve(cwd, options.output);
+  fs.mkdirSync(output, { recursive: true });
+  const context = { ...CLI_DEFAULT_CONTEXT, ...cdkJson.context, ...(options.context ?? {}) };
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(app, {
+      cwd,
+      shell: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env, CDK_OUTDIR: output, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => reject(new LambdakitError(`cannot start the CDK app "${app}": ${error.message}`, { code: 'AppStartFailed', cause: error })));
+    child.on('close', (code) => resolve({ output, exitCode: code ?? 1, stderr, stdout, durationMs: Date.now() - started }));
+  });
+}
+
+/** The last lines of a failed app's output, for a one-paragraph error. */
+export function tail(text: string, lines = 8): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}

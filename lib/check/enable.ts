@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type IPolicyValidationContext, type IPolicyValidationPlugin, type PolicyValidationPluginReport, Stage, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+
+/** File a checked synth leaves in the assembly, so `lambdakit check` knows the packs ran. */
+export const CHECKS_MARKER_FILE = 'lambdakit-checks.json';
+/** Environment variable `lambdakit check` sets for the app process. */
+export const CHECKS_ENV = 'LAMBDAKIT_CHECKS';
+
+const enabled = new WeakSet<IConstruct>();
+
+/** Records that the checks ran, next to the templates they ran on. */
+class ChecksMarker implements IPolicyValidationPlugin {
+  public readonly name = 'lambdakit';
+  constructor(private readonly packs: string[]) {}
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const dirs = new Set(context.templatePaths.map((p) => path.dirname(p)));
+    for (const dir of dirs) {
+      fs.writeFileSync(path.join(dir, CHECKS_MARKER_FILE), `${JSON.stringify({ packs: this.packs, templates: context.templatePaths.map((p) => path.basename(p)).sort() }, null, 2)}\n`);
+    }
+    return { success: true, violations: [] };
+  }
+}
+
+/**
+ * Runs cdk-nag's AwsSolutions and Serverless packs on every synth of the app.
+ * In cdk-nag 3 an unacknowledged finding, warning or error, fails synth.
+ */
+export function enableChecks(app: IConstruct): void {
+  const root = app.node.root;
+  if (enabled.has(root)) return;
+  if (!Stage.isStage(root)) return;
+  enabled.add(root);
+  const packs = [new AwsSolutionsChecks(root), new ServerlessChecks(root)];
+  Validations.of(root).addPlugins(...packs, new ChecksMarker(packs.map((p) => p.name)));
+}
+
+/**
+ * Called by lambdakit's constructs: enables the checks when `lambdakit check`
+ * runs the app, so that apps need no code for it.
+ */
+export function enableChecksFromEnvironment(scope: IConstruct): void {
+  if (process.env[CHECKS_ENV] === '1') enableChecks(scope);
+}

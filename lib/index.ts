@@ -1,0 +1,7 @@
+export * from './constructs/lambda-function';
+export * from './constructs/node-layer';
+export * from './bundling/options';
+export * from './errors';
+export * from './check/enable';
+export * from './assembly/model';
+export { readAssembly, findFunction } from './assembly/read';
