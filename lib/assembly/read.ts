@@ -185,7 +185,8 @@ function readFunction(
       const name = String(r.properties.Name);
       const routing = r.properties.RoutingConfig as { AdditionalVersionWeights?: Array<{ FunctionVersion: TemplateValue; FunctionWeight: TemplateValue }> } | undefined;
       const provisioned = r.properties.ProvisionedConcurrencyConfig as { ProvisionedConcurrentExecutions?: TemplateValue } | undefined;
-      const config = invokeConfigs.find((c) => c.properties.Qualifier === name || referencedLogicalId(c.properties.Qualifier) === r.logicalId);
+      // CDK names the alias in Qualifier through Fn::Select over the alias ARN; look for its logical id anywhere inside.
+      const config = invokeConfigs.find((c) => c.properties.Qualifier === name || JSON.stringify(c.properties.Qualifier ?? null).includes(`"${r.logicalId}"`));
       return {
         logicalId: r.logicalId,
         name,

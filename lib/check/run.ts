@@ -68,7 +68,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     app: options.app,
     output: options.output,
     cwd: options.cwd,
-    env: { [CHECKS_ENV]: '1' },
+    // aws-cdk-lib's own cfn-validate pass is skipped: check runs the same engine itself, once, below.
+    env: { [CHECKS_ENV]: '1', CDK_VALIDATION: 'false' },
     context: { '@aws-cdk/core:validationReportJson': true },
   });
   const reportFile = path.join(output, 'validation-report.json');
