@@ -48,6 +48,9 @@ export interface BundleResult {
   readonly cached: boolean;
 }
 
+/** Bumped whenever lambdakit changes how it builds, so that older cached bundles are not reused. */
+const CACHE_LAYOUT = 2;
+
 interface CacheManifest {
   readonly key: string;
   readonly inputs: Record<string, string>;
@@ -137,7 +140,7 @@ export function bundle(request: BundleRequest): BundleResult {
   }
   const options = esbuildOptions(request);
   const key = createHash('sha256')
-    .update(stableJson({ options, esbuild: esbuild.version, handler: request.handler }))
+    .update(stableJson({ options, esbuild: esbuild.version, handler: request.handler, layout: CACHE_LAYOUT }))
     .digest('hex')
     .slice(0, 32);
   const slot = path.join(request.cacheDir, key);
@@ -219,7 +222,9 @@ function runEsbuild(request: BundleRequest, options: ReturnType<typeof esbuildOp
     return esbuild.buildSync({
       absWorkingDir: request.projectRoot,
       entryPoints: { index: request.entry },
-      outdir: path.join(request.cacheDir, 'esbuild-out'),
+      // Nothing is written (write: false); the out dir only anchors the source map's
+      // relative paths, so it is a fixed place in the project, not the cache directory.
+      outdir: path.join(request.projectRoot, 'lambda-bundle'),
       outExtension: options.format === OutputFormat.ESM ? { '.js': '.mjs' } : undefined,
       bundle: true,
       platform: 'node',

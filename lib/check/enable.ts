@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type IPolicyValidationContext, type IPolicyValidationPlugin, type PolicyValidationPluginReport, Stage, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 /** File a checked synth leaves in the assembly, so `lambdakit check` knows the packs ran. */
@@ -33,6 +32,9 @@ export function enableChecks(app: IConstruct): void {
   if (enabled.has(root)) return;
   if (!Stage.isStage(root)) return;
   enabled.add(root);
+  // Loaded here, not at the top, so that apps that never check do not pay for cdk-nag.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag') as typeof import('cdk-nag');
   const packs = [new AwsSolutionsChecks(root), new ServerlessChecks(root)];
   Validations.of(root).addPlugins(...packs, new ChecksMarker(packs.map((p) => p.name)));
 }

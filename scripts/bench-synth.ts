@@ -1,0 +1,124 @@
+/**
+ * Synth benchmark: apps of N generated functions, built once with lambdakit's
+ * LambdaFunction and once with aws-cdk-lib's NodejsFunction, side by side in
+ * one run. Each app runs in a fresh Node.js process, as `cdk synth` runs it.
+ *
+ *   node --import tsx scripts/bench-synth.ts [--sizes 10,50,200] [--skip-nodejs-over 200]
+ *
+ * Reported per app: wall time of the whole process (module loading included)
+ * and the time spent constructing and synthesizing (what grows with N).
+ * lambdakit is measured with a cold bundle cache (first synth on a machine)
+ * and warm (the next synth, sources unchanged). aws-cdk-lib's built-in
+ * cfn-validate pass is off for both, as it is a per-template cost unrelated
+ * to bundling.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, '.bench');
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
+};
+const sizes = option('sizes', '10,50,200').split(',').map(Number);
+const skipNodejsOver = Number(option('skip-nodejs-over', '1000000'));
+
+type Variant = 'lambdakit-cold' | 'lambdakit-warm' | 'nodejs' | 'empty';
+
+function generateEntries(n: number): string[] {
+  const dir = path.join(WORK, 'functions');
+  fs.mkdirSync(path.join(dir, 'shared'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'shared', 'respond.ts'),
+    'export function respond(status: number, body: unknown) {\n  return { statusCode: status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };\n}\n',
+  );
+  const entries: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const file = path.join(dir, `fn${i}.ts`);
+    if (!fs.existsSync(file)) {
+      fs.writeFileSync(
+        file,
+        `import { respond } from './shared/respond';\n\nconst started = Date.now();\n\nexport const handler = async (event: { id?: string }) => {\n  const id = event.id ?? 'fn${i}';\n  return respond(200, { id, index: ${i}, uptimeMs: Date.now() - started });\n};\n`,
+      );
+    }
+    entries.push(file);
+  }
+  return entries;
+}
+
+function writeApp(variant: Variant, n: number): string {
+  const file = path.join(WORK, `app-${variant}-${n}.ts`);
+  const lib = path.relative(WORK, path.join(ROOT, 'lib')).split(path.sep).join('/');
+  const body =
+    variant === 'nodejs'
+      ? `import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+for (let i = 0; i < ${n}; i++) {
+  new NodejsFunction(stack, 'Fn' + i, {
+    entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'),
+    runtime: Runtime.NODEJS_24_X, architecture: Architecture.ARM_64,
+    bundling: { minify: true, sourceMap: true, format: OutputFormat.CJS },
+    depsLockFilePath: path.join(${JSON.stringify(ROOT)}, 'package-lock.json'),
+  });
+}`
+      : variant === 'empty'
+        ? ''
+        : `import { LambdaFunction } from '${lib}';
+for (let i = 0; i < ${n}; i++) {
+  new LambdaFunction(stack, 'Fn' + i, { entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'), projectRoot: ${JSON.stringify(ROOT)} });
+}`;
+  fs.writeFileSync(
+    file,
+    `import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+const started = performance.now();
+const app = new App({ outdir: path.join(__dirname, 'out-${variant}-${n}'), builtinCloudFormationValidation: false, context: { 'aws:cdk:disable-stack-trace': true } });
+const stack = new Stack(app, 'Bench');
+${body}
+app.synth();
+process.stdout.write(JSON.stringify({ constructAndSynthMs: performance.now() - started }));
+`,
+  );
+  return file;
+}
+
+function run(variant: Variant, n: number): { wallMs: number; synthMs: number } {
+  const app = writeApp(variant, n);
+  fs.rmSync(path.join(WORK, `out-${variant}-${n}`), { recursive: true, force: true });
+  if (variant === 'lambdakit-cold') fs.rmSync(path.join(ROOT, 'node_modules', '.cache', 'lambdakit', 'bundles'), { recursive: true, force: true });
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ['--import', 'tsx', app], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: 'false' } });
+  const wallMs = performance.now() - started;
+  if (result.status !== 0) throw new Error(`${variant} N=${n} failed:\n${result.stderr.slice(-2000)}`);
+  const { constructAndSynthMs } = JSON.parse(result.stdout.trim().split('\n').pop()!);
+  return { wallMs, synthMs: constructAndSynthMs };
+}
+
+function main(): void {
+  fs.mkdirSync(WORK, { recursive: true });
+  generateEntries(Math.max(...sizes));
+  const empty = run('empty', 0);
+  console.log(`machine: ${require('node:os').cpus().length} cores, Node ${process.version}; empty app: wall ${empty.wallMs.toFixed(0)} ms, construct+synth ${empty.synthMs.toFixed(0)} ms\n`);
+  console.log('   N | lambdakit cold (wall / synth) | lambdakit warm (wall / synth) | NodejsFunction (wall / synth) | ratio synth (cold) | ratio wall (cold)');
+  const rows: Array<{ n: number; cold: number }> = [];
+  for (const n of sizes) {
+    const cold = run('lambdakit-cold', n);
+    const warm = run('lambdakit-warm', n);
+    const nodejs = n > skipNodejsOver ? undefined : run('nodejs', n);
+    rows.push({ n, cold: cold.synthMs });
+    const fmt = (r: { wallMs: number; synthMs: number }) => `${(r.wallMs / 1000).toFixed(2)} s / ${(r.synthMs / 1000).toFixed(2)} s`.padEnd(29);
+    console.log(
+      `${String(n).padStart(4)} | ${fmt(cold)} | ${fmt(warm)} | ${nodejs ? fmt(nodejs) : 'skipped'.padEnd(29)} | ${nodejs ? `${(nodejs.synthMs / cold.synthMs).toFixed(1)}x`.padEnd(18) : '-'.padEnd(18)} | ${nodejs ? `${(nodejs.wallMs / cold.wallMs).toFixed(1)}x` : '-'}`,
+    );
+  }
+  if (rows.length >= 2) {
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    console.log(`\nlambdakit cost per added function (cold cache, N=${first.n}→${last.n}): ${((last.cold - first.cold) / (last.n - first.n)).toFixed(1)} ms`);
+  }
+}
+
+main();
