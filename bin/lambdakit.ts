@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { runCli } from '../lib/cli/program';
-import { hideBin } from 'yargs/helpers';
-
-void runCli(hideBin(process.argv));
+// The lambdakit CLI, run from source inside this repository (`npm run lambdakit -- <command>`).
+// The published package runs the compiled dist/cli/main.js instead.
+import '../lib/cli/main';

@@ -84,7 +84,15 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   });
 }
 
-/** The last lines of a failed app's output, for a one-paragraph error. */
-export function tail(text: string, lines = 8): string {
-  return text.trim().split('\n').slice(-lines).join('\n');
+/**
+ * The message of a failed app's output, without Node's stack frames and
+ * banner, for a one-paragraph error.
+ */
+export function tail(text: string, lines = 6): string {
+  const meaningful = text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line) && !/^Node\.js v\d/.test(line) && !/^\s*\^+\s*$/.test(line));
+  const firstError = meaningful.findIndex((line) => /(Error|error)\b/.test(line));
+  return (firstError >= 0 ? meaningful.slice(firstError) : meaningful.slice(-lines)).slice(0, lines).join('\n');
 }
