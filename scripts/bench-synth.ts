@@ -57,7 +57,7 @@ function writeApp(variant: Variant, n: number): string {
       ? `import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 for (let i = 0; i < ${n}; i++) {
-  new NodejsFunction(stack, 'Fn' + i, {
+  new NodejsFunction(stackFor(i), 'Fn' + i, {
     entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'),
     runtime: Runtime.NODEJS_24_X, architecture: Architecture.ARM_64,
     bundling: { minify: true, sourceMap: true, format: OutputFormat.CJS },
@@ -68,7 +68,7 @@ for (let i = 0; i < ${n}; i++) {
         ? ''
         : `import { LambdaFunction } from '${lib}';
 for (let i = 0; i < ${n}; i++) {
-  new LambdaFunction(stack, 'Fn' + i, { entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'), projectRoot: ${JSON.stringify(ROOT)} });
+  new LambdaFunction(stackFor(i), 'Fn' + i, { entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'), projectRoot: ${JSON.stringify(ROOT)} });
 }`;
   fs.writeFileSync(
     file,
@@ -76,7 +76,10 @@ for (let i = 0; i < ${n}; i++) {
 import { App, Stack } from 'aws-cdk-lib';
 const started = performance.now();
 const app = new App({ outdir: path.join(__dirname, 'out-${variant}-${n}'), builtinCloudFormationValidation: false, context: { 'aws:cdk:disable-stack-trace': true } });
-const stack = new Stack(app, 'Bench');
+// A default LambdaFunction is 10 resources; CloudFormation allows 500 per stack.
+const stacks: Stack[] = [];
+const stackFor = (i: number) => (stacks[Math.floor(i / 40)] ??= new Stack(app, 'Bench' + Math.floor(i / 40)));
+stackFor(0);
 ${body}
 app.synth();
 process.stdout.write(JSON.stringify({ constructAndSynthMs: performance.now() - started }));

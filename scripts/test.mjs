@@ -32,4 +32,19 @@ const result = spawnSync(
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
 );
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+// The example application must pass lambdakit check (cdk-nag + cfn-validate) and cfn-lint.
+if (filters.length === 0 && !process.env.SKIP_APP_CHECKS) {
+  const run = (command, args) => {
+    console.log(`\n$ ${command} ${args.join(' ')}`);
+    const r = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  };
+  run(process.execPath, ['--import', 'tsx', 'bin/lambdakit.ts', 'check']);
+  const templates = readdirSync('cdk.out').filter((f) => f.endsWith('.template.json')).map((f) => join('cdk.out', f));
+  // cfn-lint exit codes: 0 clean, 2 errors, 4 warnings, 6 both; informational findings do not count.
+  run('cfn-lint', ['--', ...templates]);
+  console.log(`cfn-lint: ${templates.length} template(s), no errors or warnings`);
+}
+process.exit(0);
