@@ -275,6 +275,14 @@ export class LambdaFunction extends lambda.Function {
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
     this.bundle = bundleResult;
+    if (bundleResult) {
+      // Recorded in the assembly's metadata (not the template), for tools that report bundle sizes.
+      this.node.addMetadata('lambdakit:bundle', {
+        entry: path.relative(projectRoot, entry).split(path.sep).join('/'),
+        bytes: bundleResult.bytes,
+        contributors: bundleResult.contributors.slice(0, 5),
+      });
+    }
     enableChecksFromEnvironment(this);
 
     const cfnFunction = this.node.defaultChild as lambda.CfnFunction;
