@@ -76,9 +76,9 @@ for (let i = 0; i < ${n}; i++) {
 import { App, Stack } from 'aws-cdk-lib';
 const started = performance.now();
 const app = new App({ outdir: path.join(__dirname, 'out-${variant}-${n}'), builtinCloudFormationValidation: false, context: { 'aws:cdk:disable-stack-trace': true } });
-// A default LambdaFunction is 10 resources; CloudFormation allows 500 per stack.
+// A default LambdaFunction is 13 resources (plus one dashboard per stack); CloudFormation allows 500 per stack.
 const stacks: Stack[] = [];
-const stackFor = (i: number) => (stacks[Math.floor(i / 40)] ??= new Stack(app, 'Bench' + Math.floor(i / 40)));
+const stackFor = (i: number) => (stacks[Math.floor(i / 30)] ??= new Stack(app, 'Bench' + Math.floor(i / 30)));
 stackFor(0);
 ${body}
 app.synth();

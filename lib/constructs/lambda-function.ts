@@ -15,6 +15,8 @@ import { acknowledge } from '../private/acknowledgements';
 import { cacheDirectory, findProjectRoot } from '../private/project';
 import { esbuildTarget, isPythonRuntime, latestRuntime } from '../private/runtime';
 import { validateFunctionProps } from '../private/validate-function';
+import { FunctionMonitoring } from './function-monitoring';
+import { GradualDeployment, type GradualDeploymentOptions } from './gradual-deployment';
 import { NodeLayer } from './node-layer';
 
 /** Target-tracking auto scaling of the alias's provisioned concurrency. */
@@ -31,7 +33,7 @@ export interface ProvisionedConcurrencyScaling {
 }
 
 /** Properties of a LambdaFunction. */
-export interface LambdaFunctionProps extends BundlingOptions {
+export interface LambdaFunctionProps extends BundlingOptions, GradualDeploymentOptions {
   /**
    * The handler file: a `.ts`/`.js`/`.mjs`/`.cjs` entry that esbuild bundles, or a `.py`
    * module whose directory becomes the asset. Relative paths start at the project root.
@@ -169,6 +171,12 @@ export interface LambdaFunctionProps extends BundlingOptions {
    * @default - the account's unreserved pool
    */
   readonly reservedConcurrency?: number;
+  /**
+   * Default alarms (errors and throttles on the alias, p99 duration near the timeout)
+   * and a row on the stack's dashboard.
+   * @default true
+   */
+  readonly monitoring?: boolean;
 }
 
 const DEFAULT_MEMORY_MB = 512;
@@ -190,6 +198,10 @@ export class LambdaFunction extends lambda.Function {
   public readonly deadLetterQueue?: sqs.IQueue;
   /** Alarm on the dead-letter queue's depth (when lambdakit created the queue). */
   public readonly deadLetterQueueAlarm?: cloudwatch.Alarm;
+  /** The default alarms and dashboard row (unless `monitoring` is false). */
+  public readonly monitoring?: FunctionMonitoring;
+  /** The CodeDeploy deployment of the alias (when `deploymentConfig` is set). */
+  public readonly deployment?: GradualDeployment;
   /** Bundle size and contributors; undefined for Python functions and skipped bundling. */
   public readonly bundle?: BundleResult;
 
@@ -360,6 +372,31 @@ export class LambdaFunction extends lambda.Function {
         maxEventAge: props.maxEventAge,
         onSuccess: props.onSuccess,
         onFailure: props.onFailure,
+      });
+    }
+    if (props.monitoring ?? true) {
+      this.monitoring = new FunctionMonitoring(this, 'Monitoring', {
+        function: this,
+        alias: this.alias,
+        timeout,
+        deadLetterQueue,
+        title: id,
+      });
+    }
+    if (props.deploymentConfig) {
+      this.deployment = new GradualDeployment(this, 'Deployment', {
+        function: this,
+        alias: this.alias,
+        deploymentConfig: props.deploymentConfig,
+        deploymentAlarms: props.deploymentAlarms,
+        preTrafficHook: props.preTrafficHook,
+        postTrafficHook: props.postTrafficHook,
+        defaultAlarms: this.monitoring?.deploymentAlarms ?? [],
+      });
+    } else if (props.preTrafficHook || props.postTrafficHook || props.deploymentAlarms) {
+      throw new LambdakitError('traffic hooks and deployment alarms need `deploymentConfig` (a CodeDeploy preset such as LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES)', {
+        code: 'DeploymentConfigMissing',
+        path: constructPath,
       });
     }
     if (props.provisionedConcurrencyScaling) {

@@ -16,6 +16,11 @@ export const ACKNOWLEDGEMENTS = {
     'AwsSolutions-IAM5[Resource::*]':
       'xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions; IAM only accepts "*" for them',
   },
+  /** CodeDeploy reading alarm states during a gradual deployment. */
+  deploymentAlarmRead: {
+    'AwsSolutions-IAM5[Resource::*]':
+      'CodeDeploy reads alarm states with cloudwatch:DescribeAlarms, a read-only list call; it is granted on all alarms as AWS\'s own AWSCodeDeployRoleForLambdaLimited grants it, alone in this policy',
+  },
   /** A dead-letter queue asked to have its own dead-letter queue. */
   deadLetterQueue: {
     'AwsSolutions-SQS3': 'this queue is itself a dead-letter queue; giving it another one only moves the problem',
