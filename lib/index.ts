@@ -7,3 +7,4 @@ export * from './assembly/model';
 export { readAssembly, findFunction } from './assembly/read';
 export * from './constructs/function-monitoring';
 export * from './constructs/gradual-deployment';
+export { TemplateResolver, type LocalAccount, type ResourceValues } from './assembly/resolve';
