@@ -8,7 +8,17 @@ export type RegisterCommand = (program: Argv) => Argv;
  * lazily inside the handler so that `--help` stays instant.
  */
 import { registerCheck } from './check';
+import { registerConcurrency } from './concurrency';
+import { registerLogs } from './logs';
+import { registerPromote } from './promote';
+import { registerRollback } from './rollback';
+import { registerStatus } from './status';
 
 export const commands: RegisterCommand[] = [
   registerCheck,
+  registerStatus,
+  registerPromote,
+  registerRollback,
+  registerConcurrency,
+  registerLogs,
 ];

@@ -1,0 +1,25 @@
+import type { Argv } from 'yargs';
+import { withOpsOptions } from '../ops/options';
+
+export function registerRollback(program: Argv): Argv {
+  return program.command(
+    'rollback <function>',
+    'Undo a promote: drop the alias\'s traffic split, or point it at the version before the current one',
+    (y) =>
+      withOpsOptions(y)
+        // `--version` names a function version here, not lambdakit's.
+        .version(false)
+        .positional('function', { type: 'string', demandOption: true, describe: 'Construct path (Api/Hello) or function name' })
+        .option('version', { type: 'string', describe: 'Version to go back to (default: drop the split, else the newest version below the current one)' })
+        .option('alias', { type: 'string', default: 'live', describe: 'Alias to move' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the change as JSON' }),
+    async (args) => {
+      const { withOps } = await import('../ops/context');
+      const { rollback } = await import('../ops/alias');
+      const result = await withOps({ app: args.app, endpointUrl: args.endpointUrl, region: args.region }, (ops) =>
+        rollback(ops, args.function, { alias: args.alias, version: args.version }),
+      );
+      process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.summary}\n`);
+    },
+  );
+}
