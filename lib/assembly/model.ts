@@ -49,6 +49,8 @@ export interface AliasModel {
   readonly additionalVersions: ReadonlyArray<{ readonly version: string; readonly weight: number }>;
   readonly provisionedConcurrency?: number;
   readonly asyncInvoke?: AsyncInvokeModel;
+  /** The CodeDeploy application and deployment group that shift this alias (its `UpdatePolicy`), raw. */
+  readonly codeDeploy?: { readonly applicationName: TemplateValue; readonly deploymentGroupName: TemplateValue };
 }
 
 /** A Lambda function of the assembly, with everything needed to run it locally. */

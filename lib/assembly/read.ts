@@ -21,7 +21,10 @@ interface ManifestArtifact {
 }
 
 interface Template {
-  readonly Resources?: Record<string, { Type: string; Properties?: Record<string, TemplateValue>; Metadata?: Record<string, unknown> }>;
+  readonly Resources?: Record<
+    string,
+    { Type: string; Properties?: Record<string, TemplateValue>; Metadata?: Record<string, unknown>; UpdatePolicy?: { CodeDeployLambdaAliasUpdate?: Record<string, TemplateValue> } }
+  >;
   readonly Outputs?: Record<string, unknown>;
 }
 
@@ -187,9 +190,11 @@ function readFunction(
       const provisioned = r.properties.ProvisionedConcurrencyConfig as { ProvisionedConcurrentExecutions?: TemplateValue } | undefined;
       // CDK names the alias in Qualifier through Fn::Select over the alias ARN; look for its logical id anywhere inside.
       const config = invokeConfigs.find((c) => c.properties.Qualifier === name || JSON.stringify(c.properties.Qualifier ?? null).includes(`"${r.logicalId}"`));
+      const shift = template.Resources?.[r.logicalId]?.UpdatePolicy?.CodeDeployLambdaAliasUpdate;
       return {
         logicalId: r.logicalId,
         name,
+        codeDeploy: shift ? { applicationName: shift.ApplicationName, deploymentGroupName: shift.DeploymentGroupName } : undefined,
         version: versionOf(r.properties.FunctionVersion),
         additionalVersions: (routing?.AdditionalVersionWeights ?? []).map((w) => ({ version: versionOf(w.FunctionVersion), weight: num(w.FunctionWeight, 0) })),
         provisionedConcurrency: provisioned ? num(provisioned.ProvisionedConcurrentExecutions, 0) : undefined,

@@ -19,11 +19,8 @@ export interface AliasDeploymentOwner {
  */
 export function aliasDeploymentOwner(fn: DeployedFunction, aliasName: string): AliasDeploymentOwner | undefined {
   const alias = fn.model?.aliases.find((a) => a.name === aliasName);
-  if (!alias || !fn.stack) return undefined;
-  const resource = fn.stack.template.Resources?.[alias.logicalId] as { UpdatePolicy?: { CodeDeployLambdaAliasUpdate?: Record<string, TemplateValue> } } | undefined;
-  const update = resource?.UpdatePolicy?.CodeDeployLambdaAliasUpdate;
-  if (!update) return undefined;
-  return { aliasLogicalId: alias.logicalId, applicationName: update.ApplicationName, deploymentGroupName: update.DeploymentGroupName };
+  if (!alias?.codeDeploy) return undefined;
+  return { aliasLogicalId: alias.logicalId, applicationName: alias.codeDeploy.applicationName, deploymentGroupName: alias.codeDeploy.deploymentGroupName };
 }
 
 async function physicalName(ops: OpsContext, fn: DeployedFunction, value: TemplateValue): Promise<string | undefined> {
