@@ -5,6 +5,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type BundleResult, bundle } from '../bundling/bundler';
@@ -14,10 +19,13 @@ import { LambdakitError } from '../errors';
 import { acknowledge } from '../private/acknowledgements';
 import { cacheDirectory, findProjectRoot } from '../private/project';
 import { esbuildTarget, isPythonRuntime, latestRuntime } from '../private/runtime';
+import { dropRedundantRoleDependency } from '../private/dependencies';
 import { validateFunctionProps } from '../private/validate-function';
 import { FunctionMonitoring } from './function-monitoring';
 import { GradualDeployment, type GradualDeploymentOptions } from './gradual-deployment';
 import { NodeLayer } from './node-layer';
+import type { ITrigger } from '../triggers/trigger';
+import * as access from './resource-access';
 
 /** Target-tracking auto scaling of the alias's provisioned concurrency. */
 export interface ProvisionedConcurrencyScaling {
@@ -177,6 +185,12 @@ export interface LambdaFunctionProps extends BundlingOptions, GradualDeploymentO
    * @default true
    */
   readonly monitoring?: boolean;
+  /**
+   * What invokes the function (queues, streams, topics, buckets, rules, schedules,
+   * routes...). Each trigger invokes the `live` alias. More can be added with `addTrigger`.
+   * @default - none
+   */
+  readonly triggers?: ITrigger[];
 }
 
 const DEFAULT_MEMORY_MB = 512;
@@ -399,6 +413,7 @@ export class LambdaFunction extends lambda.Function {
         path: constructPath,
       });
     }
+    for (const trigger of props.triggers ?? []) this.addTrigger(trigger);
     if (props.provisionedConcurrencyScaling) {
       const scaling = props.provisionedConcurrencyScaling;
       this.alias
@@ -407,34 +422,52 @@ export class LambdaFunction extends lambda.Function {
     }
   }
 
+  /** Wires a source that invokes this function's alias (see `lambdakit/triggers`). */
+  public addTrigger(trigger: ITrigger): this {
+    trigger.bind(this);
+    return this;
+  }
+
+  /** Grants the narrowest table actions for `access` and passes the table name in `TABLE_NAME` (or `env`). */
+  public useTable(table: dynamodb.ITable, options?: access.UseTableOptions): this {
+    access.useTable(this, table, options);
+    return this;
+  }
+
+  /** Grants object reads and/or writes (under `prefix`) and passes the bucket name in `BUCKET_NAME` (or `env`). */
+  public useBucket(bucket: s3.IBucket, options?: access.UseBucketOptions): this {
+    access.useBucket(this, bucket, options);
+    return this;
+  }
+
+  /** Grants sending to the queue and passes its URL in `QUEUE_URL` (or `env`). */
+  public useQueue(queue: sqs.IQueue, options?: access.UseOptions): this {
+    access.useQueue(this, queue, options);
+    return this;
+  }
+
+  /** Grants publishing to the topic and passes its ARN in `TOPIC_ARN` (or `env`). */
+  public useTopic(topic: sns.ITopic, options?: access.UseOptions): this {
+    access.useTopic(this, topic, options);
+    return this;
+  }
+
+  /** Grants putting records on the stream and passes its name in `STREAM_NAME` (or `env`). */
+  public useStream(stream: kinesis.IStream, options?: access.UseOptions): this {
+    access.useStream(this, stream, options);
+    return this;
+  }
+
+  /** Grants putting events on the bus and passes its name in `EVENT_BUS_NAME` (or `env`). */
+  public useEventBus(bus: events.IEventBus, options?: access.UseOptions): this {
+    access.useEventBus(this, bus, options);
+    return this;
+  }
+
   /** The log group the function writes to (created with the function, with retention). */
   public override get logGroup(): logs.ILogGroup {
     return this.functionLogGroup;
   }
-}
-
-/**
- * aws-cdk-lib makes the function depend on its role although `Role` already
- * references it with GetAtt; cfn-lint and cfn-validate report that as W3005.
- * Keep every other dependency (the role's policies must exist before the
- * function can run) and drop only the role itself.
- */
-function dropRedundantRoleDependency(cfnFunction: lambda.CfnFunction, role: iam.IRole | undefined): void {
-  const cfnRole = role?.node.defaultChild;
-  if (!(cfnRole instanceof CfnResource)) return;
-  const stack = Stack.of(cfnFunction);
-  cfnFunction.addOverride(
-    'DependsOn',
-    Lazy.uncachedList({
-      produce: () => {
-        const ids = cfnFunction
-          .obtainDependencies()
-          .filter((d): d is CfnResource => d instanceof CfnResource && d !== cfnRole && Stack.of(d) === stack)
-          .map((d) => stack.resolve(d.logicalId) as string);
-        return [...new Set(ids)].sort();
-      },
-    }, { omitEmpty: true }),
-  );
 }
 
 /** Stand-in code for a function whose stack is not being bundled this synth. */

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -26,12 +26,64 @@ export const ACKNOWLEDGEMENTS = {
     'AwsSolutions-SQS3': 'this queue is itself a dead-letter queue; giving it another one only moves the problem',
     'Serverless-SQSRedrivePolicy': 'this queue is itself a dead-letter queue; giving it another one only moves the problem',
   },
+  /** The bucket receiving another bucket's server access logs. */
+  accessLogBucket: {
+    'AwsSolutions-S1': 'this bucket receives server access logs; logging its own access would write a log object per log object',
+  },
+  /** An HTTP route its author declared public (`auth: 'none'`). */
+  publicRoute: {
+    'AwsSolutions-APIG4': 'the route was declared public (auth: \'none\') by its author; every other route is IAM-authorized by default',
+  },
   /** An on-failure destination asked of an SQS event source mapping. */
   sqsMappingDestination: {
     'Serverless-LambdaEventSourceMappingDestination':
       'the Lambda API offers no on-failure destination for SQS event source mappings; failures go to the queue\'s redrive dead-letter queue',
   },
+  /** aws-cdk-lib's bucket-notifications custom resource handler. */
+  bucketNotificationsHandler: {
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+      'aws-cdk-lib\'s bucket notifications handler runs only during deployment to configure S3 notifications; its role and code belong to aws-cdk-lib',
+  },
 } as const;
+
+/** Why object-level grants name `<bucket arn>/<prefix>*`: S3 object actions take object ARNs. */
+const OBJECT_PATTERN_REASON =
+  'S3 object actions apply to object ARNs; the key-prefix pattern is the narrowest resource that covers the objects this function reads or writes';
+
+/**
+ * Acknowledges AwsSolutions-IAM5 for exactly the given object-ARN patterns of
+ * a policy. The finding id holds the resolved ARN (with cross-stack imports
+ * known only at synth), so it is written when the tree is validated.
+ */
+export function acknowledgeObjectPatterns(policy: IConstruct, resources: string[]): void {
+  const data: Record<string, string> = {};
+  policy.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, data);
+  policy.node.addValidation({
+    validate: () => {
+      for (const resource of resources) data[`AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(policy).resolve(resource))}]`] = OBJECT_PATTERN_REASON;
+      return [];
+    },
+  });
+}
+
+/** A CloudFormation value as cdk-nag names it in finding ids (`<Logical.Attr>`, `<Ref>`, joined strings). */
+function flattenReference(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const v = value as Record<string, unknown>;
+  if (Array.isArray(v['Fn::Join'])) {
+    const [delimiter, items] = v['Fn::Join'] as [string, unknown[]];
+    return items.map(flattenReference).join(delimiter);
+  }
+  if (v['Fn::Sub'] !== undefined) return flattenReference(v['Fn::Sub']);
+  if (Array.isArray(v['Fn::GetAtt'])) {
+    const [resource, attribute] = v['Fn::GetAtt'] as [unknown, unknown];
+    return `<${flattenReference(resource)}.${flattenReference(attribute)}>`;
+  }
+  if (v['Fn::ImportValue'] !== undefined) return flattenReference(v['Fn::ImportValue']);
+  if (v.Ref !== undefined) return `<${flattenReference(v.Ref)}>`;
+  return JSON.stringify(value);
+}
 
 export type AcknowledgementSet = keyof typeof ACKNOWLEDGEMENTS;
 
