@@ -71,7 +71,7 @@ export function parseRouteKey(path: string, routeKey: string): apigwv2.HttpRoute
     });
   }
   const routePath = match[2];
-  if (/\{[^}]*\{|\}[^/]/.test(routePath) || /\{\}/.test(routePath)) {
+  if (/[{}]/.test(routePath.replace(/\/\{[A-Za-z0-9_.-]+\+?\}(?=\/|$)/g, '/'))) {
     throw new LambdakitError(`route "${routeKey}" has a malformed path parameter; use /users/{userId} or a greedy /files/{proxy+}`, { code: 'RouteKeyInvalid', path, value: routeKey });
   }
   return apigwv2.HttpRouteKey.with(routePath, match[1] as apigwv2.HttpMethod);
@@ -117,8 +117,10 @@ export class HttpApi extends Construct {
 
   /**
    * Routes `routeKey` (e.g. `GET /users/{userId}`) to the function's alias.
-   * The route, its integration and the permission are created in this API's
-   * stack, so a function of another stack is only referenced.
+   * When the function lives in another stack, the route, its integration and
+   * the permission are created in the function's stack (the `$default` stage
+   * deploys them automatically), so the API's stack never references the
+   * function and both can reference each other's data without a cycle.
    */
   public addRoute(routeKey: string, target: TriggerTarget, options: HttpRouteOptions = {}): apigwv2.HttpRoute {
     const key = parseRouteKey(this.node.path, routeKey);
@@ -126,7 +128,8 @@ export class HttpApi extends Construct {
       throw new LambdakitError(`route "${key.key}" is already defined on this API`, { code: 'DuplicateRoute', path: this.node.path, value: key.key });
     }
     this.routeKeys.add(key.key);
-    const route = new apigwv2.HttpRoute(this, uniqueId(this, `Route${routeKey}`), {
+    const scope = Stack.of(target) === Stack.of(this) ? this : target;
+    const route = new apigwv2.HttpRoute(scope, uniqueId(scope, `${scope === this ? '' : 'Http'}Route${routeKey}`), {
       httpApi: this.api,
       routeKey: key,
       integration: this.integrationFor(target),
