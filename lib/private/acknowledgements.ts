@@ -39,6 +39,20 @@ export const ACKNOWLEDGEMENTS = {
     'Serverless-LambdaEventSourceMappingDestination':
       'the Lambda API offers no on-failure destination for SQS event source mappings; failures go to the queue\'s redrive dead-letter queue',
   },
+  /** A REST API without a WAF web ACL (none given). */
+  restApiWithoutWaf: {
+    'AwsSolutions-APIG3':
+      'AWS WAF is a separately priced, account-specific service; lambdakit associates the web ACL given as `webAclArn` and cannot create a meaningful one itself',
+  },
+  /** A REST API stage without execution logging. */
+  restApiExecutionLogs: {
+    'AwsSolutions-APIG6':
+      'execution logging needs the account-wide API Gateway CloudWatch role, which one API must not own; JSON access logs are on, and `executionLogging: true` turns execution logs on where the account role exists',
+  },
+  /** REST methods authorized by IAM rather than a Cognito user pool. */
+  restApiIamAuth: {
+    'AwsSolutions-COG4': 'the method is authorized with IAM (SigV4); a Cognito user pool is one choice of authorizer, not a requirement',
+  },
   /** aws-cdk-lib's bucket-notifications custom resource handler. */
   bucketNotificationsHandler: {
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':

@@ -9,3 +9,5 @@ export * from './schedule';
 export * from './logs';
 export * from './function-url';
 export * from './http-api';
+export * from './rest-api';
+export * from './alb';

@@ -10,6 +10,8 @@ import {
   KinesisTrigger,
   LogSubscriptionTrigger,
   QueueTrigger,
+  RestApi,
+  RestRoute,
   ScheduleTrigger,
   TableStreamTrigger,
   TopicTrigger,
@@ -31,7 +33,8 @@ function allTriggersStack() {
     .addTrigger(new ScheduleTrigger({ schedule: 'cron(0 3 * * ? *)', timeZone: 'Europe/Paris' }))
     .addTrigger(new LogSubscriptionTrigger(s.logGroup))
     .addTrigger(new FunctionUrlTrigger())
-    .addTrigger(new HttpRoute(s.api, 'GET /users/{userId}'));
+    .addTrigger(new HttpRoute(s.api, 'GET /users/{userId}'))
+    .addTrigger(new RestRoute(new RestApi(stack, 'Rest'), 'POST /orders'));
   f.useTable(s.table, { access: 'readWrite' })
     .useBucket(s.bucket, { access: 'write', prefix: 'processed/' })
     .useTopic(s.topic)

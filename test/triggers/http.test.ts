@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { HttpApi, HttpRoute } from '../../lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { AlbTrigger, HttpApi, HttpRoute, RestApi, RestRoute } from '../../lib';
 import { nagFindings, newStack, template } from '../helpers';
 import { fn, resourcesOf } from './fixture';
 
@@ -51,4 +53,47 @@ test('HTTP API: malformed and duplicate route keys fail synth naming the API', (
   assert.throws(() => api.addRoute('GET /users/{id', f), /malformed path parameter/);
   api.addRoute('GET /x', f);
   assert.throws(() => api.addRoute('GET /x', f), /route "GET \/x" is already defined on this API/);
+});
+
+test('REST API: proxy methods on the alias, one permission per function, tracing, JSON access logs, throttling and validation', () => {
+  const { stack } = newStack('Rest');
+  const api = new RestApi(stack, 'Api');
+  const f = fn(stack);
+  f.addTrigger(new RestRoute(api, 'GET /users/{userId}'));
+  api.addRoute('POST /orders', f);
+  api.addRoute('GET /hello', f, { auth: 'none' });
+  const t = template(stack);
+  t.hasResourceProperties('AWS::ApiGateway::Method', {
+    HttpMethod: 'GET',
+    AuthorizationType: 'AWS_IAM',
+    Integration: Match.objectLike({ Type: 'AWS_PROXY', Uri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ Ref: Match.stringLikeRegexp('^FnAlias') }])]) }) }),
+  });
+  t.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE' });
+  t.hasResourceProperties('AWS::ApiGateway::Stage', {
+    TracingEnabled: true,
+    AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') }),
+    MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 500 })],
+  });
+  assert.equal(resourcesOf(t.toJSON(), 'AWS::Lambda::Permission').length, 1);
+  assert.deepEqual(nagFindings(stack), []);
+  assert.throws(() => api.addRoute('GET /users/{userId}', f), /route "GET \/users\/\{userId\}" is already defined/);
+});
+
+test('ALB: a listener rule to the alias; the permission names the target group it may be invoked from', () => {
+  const { stack } = newStack('Alb');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, flowLogs: { all: {} }, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Lb', { vpc, internetFacing: false });
+  const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+  const f = fn(stack);
+  f.addTrigger(new AlbTrigger(listener, { priority: 10, conditions: [elbv2.ListenerCondition.pathPatterns(['/hello'])] }));
+  const json = template(stack).toJSON();
+  const [group] = resourcesOf(json, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+  assert.equal(group.Properties.TargetType, 'lambda');
+  assert.deepEqual(group.Properties.Targets, [{ Id: { Ref: resourcesOf(json, 'AWS::Lambda::Alias')[0].id } }]);
+  const [permission] = resourcesOf(json, 'AWS::Lambda::Permission');
+  assert.ok((group.DependsOn as string[]).includes(permission.id), 'registration happens after the permission exists');
+  assert.equal(permission.Properties.SourceArn['Fn::Join'][1].at(-1), `:targetgroup/${group.Properties.Name}/*`);
+  // The load balancer's own settings (access logs) are the user's; the trigger adds no finding.
+  assert.deepEqual(nagFindings(stack), ['AwsSolutions-ELB2 Alb/Lb/Resource']);
+  assert.throws(() => f.addTrigger(new AlbTrigger(listener, { priority: 0, conditions: [] })), /priority 0 is outside 1-50000; conditions is empty/);
 });
