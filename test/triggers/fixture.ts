@@ -38,16 +38,19 @@ export function sources(scope: Construct) {
 export const TUMBLING = Duration.seconds(60);
 
 /** Resources of a type in a template JSON. */
-export function resourcesOf(template: { Resources: Record<string, { Type: string; Properties?: any; DependsOn?: unknown }> }, type: string) {
-  return Object.entries(template.Resources)
+/** A template as `Template.toJSON()` returns it. */
+export type TemplateJson = { readonly [key: string]: any };
+
+export function resourcesOf(template: TemplateJson, type: string): Array<{ id: string; Type: string; Properties?: any; DependsOn?: unknown }> {
+  return Object.entries(template.Resources as Record<string, { Type: string; Properties?: any; DependsOn?: unknown }>)
     .filter(([, r]) => r.Type === type)
     .map(([id, r]) => ({ id, ...r }));
 }
 
 /** Every IAM statement of the template, with the policy it is in. */
-export function statements(template: { Resources: Record<string, any> }): Array<{ policy: string; Action: string | string[]; Resource: unknown }> {
+export function statements(template: TemplateJson): Array<{ policy: string; Action: string | string[]; Resource: unknown }> {
   const out: Array<{ policy: string; Action: string | string[]; Resource: unknown }> = [];
-  for (const [id, r] of Object.entries(template.Resources)) {
+  for (const [id, r] of Object.entries(template.Resources as Record<string, any>)) {
     const docs = r.Type === 'AWS::IAM::Policy' ? [r.Properties.PolicyDocument] : r.Type === 'AWS::IAM::Role' ? (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument) : [];
     for (const doc of docs) for (const st of doc.Statement) out.push({ policy: id, Action: st.Action, Resource: st.Resource });
   }
