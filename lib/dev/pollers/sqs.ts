@@ -1,0 +1,173 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { type DevInvoker, type DevTarget, type DevWorker, sleep } from '../invoker';
+
+export interface SqsMappingConfig {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** Seconds to gather a batch. @default 0 */
+  readonly maximumBatchingWindowSeconds?: number;
+  /** @default false */
+  readonly reportBatchItemFailures?: boolean;
+  /** Concurrent pollers (Lambda's maximum concurrency). @default 2 */
+  readonly concurrency?: number;
+  /** Filter: messages it rejects are deleted without invoking, as Lambda does. @default - all pass */
+  readonly filter?: (record: SQSRecord) => boolean;
+  readonly region?: string;
+}
+
+function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
+  const attributes = (message.Attributes ?? {}) as Record<string, string>;
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    messageAttributes[name] = {
+      dataType: value.DataType ?? 'String',
+      stringValue: value.StringValue,
+      binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+      stringListValues: [],
+      binaryListValues: [],
+    };
+  }
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId, MessageDeduplicationId: attributes.MessageDeduplicationId, SequenceNumber: attributes.SequenceNumber } : {}),
+    },
+    messageAttributes,
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * Which messages of a batch to delete after an invocation, as Lambda decides:
+ * none after a function error; all after success; all but the reported ones
+ * with partial batch responses — and none if the response names an id that is
+ * not in the batch or has no id (Lambda then treats the whole batch as failed).
+ */
+export function messagesToDelete(records: SQSRecord[], result: { payload: string; functionError?: string }, reportBatchItemFailures: boolean): SQSRecord[] {
+  if (result.functionError) return [];
+  if (!reportBatchItemFailures) return records;
+  let response: unknown;
+  try {
+    response = JSON.parse(result.payload || 'null');
+  } catch {
+    return records;
+  }
+  const failures = (response as { batchItemFailures?: unknown } | null)?.batchItemFailures;
+  if (failures === undefined || failures === null) return records;
+  if (!Array.isArray(failures)) return [];
+  const ids = new Set(records.map((r) => r.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown })?.itemIdentifier;
+    if (typeof id !== 'string' || !ids.has(id)) return [];
+    failed.add(id);
+  }
+  return records.filter((r) => !failed.has(r.messageId));
+}
+
+/**
+ * Lambda's SQS event source mapping, against a queue in the local services:
+ * receive, gather a batch, invoke synchronously, delete what succeeded. What
+ * fails stays in the queue and comes back after its visibility timeout; the
+ * queue's redrive policy moves it to the dead-letter queue, so nothing is lost.
+ */
+export class SqsPoller implements DevWorker {
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly config: SqsMappingConfig,
+    private readonly target: DevTarget,
+    private readonly invoker: DevInvoker,
+    private readonly onError: (error: Error) => void = () => {},
+  ) {}
+
+  public start(): void {
+    const concurrency = Math.max(1, this.config.concurrency ?? 2);
+    for (let i = 0; i < concurrency; i++) this.loops.push(this.loop());
+  }
+
+  public async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        const batch = await this.gather();
+        if (batch.length > 0) await this.process(batch);
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        this.onError(error as Error);
+        await sleep(500, this.abort.signal);
+      }
+    }
+  }
+
+  private async gather(): Promise<Message[]> {
+    const batchSize = this.config.batchSize ?? 10;
+    const windowMs = (this.config.maximumBatchingWindowSeconds ?? 0) * 1000;
+    const deadline = Date.now() + windowMs;
+    const messages: Message[] = [];
+    do {
+      const remaining = batchSize - messages.length;
+      const response = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.config.queueUrl,
+          MaxNumberOfMessages: Math.min(10, remaining),
+          WaitTimeSeconds: messages.length === 0 ? 1 : 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: this.abort.signal },
+      );
+      messages.push(...(response.Messages ?? []));
+      if ((response.Messages ?? []).length === 0 && (messages.length > 0 || windowMs === 0)) break;
+    } while (messages.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted);
+    return messages;
+  }
+
+  private async process(messages: Message[]): Promise<void> {
+    const region = this.config.region ?? 'us-east-1';
+    const all = messages.map((m) => toRecord(m, this.config.queueArn, region));
+    const filter = this.config.filter;
+    const records = filter ? all.filter((r) => filter(r)) : all;
+    const filteredOut = filter ? all.filter((r) => !filter(r)) : [];
+    await this.delete(filteredOut);
+    if (records.length === 0) return;
+    const event: SQSEvent = { Records: records };
+    const result = await this.invoker.invoke(this.target, JSON.stringify(event), `sqs ${this.config.queueArn.split(':').pop()}`);
+    const toDelete = messagesToDelete(records, result, this.config.reportBatchItemFailures ?? false);
+    await this.delete(toDelete);
+    // After a failure the messages keep their visibility timeout; the queue redelivers them.
+  }
+
+  private async delete(records: SQSRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      const response = await this.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.config.queueUrl, Entries: chunk.map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })) }),
+      );
+      if (response.Failed?.length) this.onError(new Error(`could not delete ${response.Failed.length} message(s) from ${this.config.queueUrl}: ${response.Failed[0].Message}`));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import * as assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import type { DevInvoker } from '../../lib/dev/invoker';
+import { SqsPoller, messagesToDelete } from '../../lib/dev/pollers/sqs';
+import { type Moto, startMoto } from '../ops/moto';
+
+let moto: Moto;
+let sqs: SQSClient;
+
+before(async () => {
+  moto = await startMoto();
+  sqs = new SQSClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+});
+after(async () => {
+  sqs.destroy();
+  await moto.stop();
+});
+
+async function queueWithDlq(name: string, maxReceiveCount: number) {
+  const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }))).QueueUrl!;
+  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const url = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(maxReceiveCount) }) },
+      }),
+    )
+  ).QueueUrl!;
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  return { url, arn, dlq };
+}
+
+async function send(url: string, bodies: string[]) {
+  for (let i = 0; i < bodies.length; i += 10) {
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: bodies.slice(i, i + 10).map((b, n) => ({ Id: String(n), MessageBody: b })) }));
+  }
+}
+
+async function drain(url: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let empty = 0; empty < 3; ) {
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!r.Messages?.length) empty++;
+    for (const m of r.Messages ?? []) out.push(m.Body!);
+  }
+  return out.sort();
+}
+
+async function until(check: () => boolean, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('partial batch failures: the good messages are processed once, a poison message ends in the DLQ after maxReceiveCount receives', async () => {
+  const q = await queueWithDlq('jobs', 2);
+  const bodies = Array.from({ length: 25 }, (_, i) => (i % 8 === 3 ? `poison-${i}` : `job-${i}`));
+  const processed: string[] = [];
+  const poisonSeen = new Map<string, number>();
+  const invoker: DevInvoker = {
+    invoke: async (_target, payload) => {
+      const event = JSON.parse(payload) as SQSEvent;
+      assert.ok(event.Records.length <= 5);
+      const failures = [];
+      for (const r of event.Records) {
+        assert.equal(r.eventSource, 'aws:sqs');
+        assert.equal(r.eventSourceARN, q.arn);
+        if (r.body.startsWith('poison')) {
+          poisonSeen.set(r.body, (poisonSeen.get(r.body) ?? 0) + 1);
+          failures.push({ itemIdentifier: r.messageId });
+        } else processed.push(r.body);
+      }
+      return { payload: JSON.stringify({ batchItemFailures: failures }) };
+    },
+    invokeAsync: async () => {},
+  };
+  const poller = new SqsPoller(sqs, { queueUrl: q.url, queueArn: q.arn, batchSize: 5, reportBatchItemFailures: true }, { functionPath: 'P/Worker', qualifier: 'live' }, invoker);
+  poller.start();
+  await send(q.url, bodies);
+  const poison = bodies.filter((b) => b.startsWith('poison'));
+  try {
+    await until(() => processed.length === bodies.length - poison.length && poison.every((p) => (poisonSeen.get(p) ?? 0) >= 2));
+    // Give the poller one more visibility period: the poison messages must not come back a third time.
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    await poller.stop();
+  }
+  assert.deepEqual(processed.sort(), bodies.filter((b) => !b.startsWith('poison')).sort(), 'each good message processed exactly once');
+  assert.deepEqual(await drain(q.dlq), poison.sort(), 'poison messages are in the dead-letter queue');
+  assert.deepEqual(await drain(q.url), [], 'nothing is left in the queue');
+});
+
+test('a function error leaves the whole batch in the queue; it is processed on a later receive', async () => {
+  const q = await queueWithDlq('flaky', 5);
+  let calls = 0;
+  const processed: string[] = [];
+  const invoker: DevInvoker = {
+    invoke: async (_t, payload) => {
+      calls++;
+      if (calls === 1) return { payload: JSON.stringify({ errorType: 'Error', errorMessage: 'boom' }), functionError: 'Unhandled' };
+      processed.push(...(JSON.parse(payload) as SQSEvent).Records.map((r) => r.body));
+      return { payload: 'null' };
+    },
+    invokeAsync: async () => {},
+  };
+  const poller = new SqsPoller(sqs, { queueUrl: q.url, queueArn: q.arn, batchSize: 10, concurrency: 1 }, { functionPath: 'P/Worker' }, invoker);
+  await send(q.url, ['a', 'b', 'c']);
+  poller.start();
+  try {
+    await until(() => processed.length >= 3);
+  } finally {
+    await poller.stop();
+  }
+  assert.deepEqual(processed.sort(), ['a', 'b', 'c']);
+  assert.deepEqual(await drain(q.dlq), []);
+});
+
+test('messagesToDelete follows Lambda: invalid partial responses fail the whole batch', () => {
+  const records = ['1', '2'].map((id) => ({ messageId: id, receiptHandle: id }) as never);
+  assert.equal(messagesToDelete(records, { payload: '{"batchItemFailures":[]}' }, true).length, 2);
+  assert.equal(messagesToDelete(records, { payload: '{"batchItemFailures":[{"itemIdentifier":"2"}]}' }, true).length, 1);
+  assert.equal(messagesToDelete(records, { payload: '{"batchItemFailures":[{"itemIdentifier":"nope"}]}' }, true).length, 0);
+  assert.equal(messagesToDelete(records, { payload: '{"batchItemFailures":[{}]}' }, true).length, 0);
+  assert.equal(messagesToDelete(records, { payload: 'null' }, true).length, 2);
+  assert.equal(messagesToDelete(records, { payload: '{"batchItemFailures":[{"itemIdentifier":"2"}]}' }, false).length, 2, 'ignored when the mapping does not report item failures');
+  assert.equal(messagesToDelete(records, { payload: '{}', functionError: 'Unhandled' }, true).length, 0);
+});
