@@ -1,0 +1,203 @@
+// lambdakit's Node.js runtime client: loads the handler named by _HANDLER from
+// LAMBDA_TASK_ROOT and serves invocations through the Lambda Runtime API at
+// AWS_LAMBDA_RUNTIME_API (host:port, optionally followed by a path prefix).
+// Plain JavaScript on purpose: it runs in every execution environment before
+// any user code, so it must load fast and depend on nothing.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+
+const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
+const slash = api.indexOf('/');
+const hostPort = slash < 0 ? api : api.slice(0, slash);
+const prefix = slash < 0 ? '' : api.slice(slash);
+const [host, port] = hostPort.split(':');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+const base = `${prefix}/2018-06-01/runtime`;
+
+function call(method, route, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(body);
+    const req = http.request(
+      { host, port: Number(port), path: `${base}${route}`, method, agent, headers: data ? { 'content-type': 'application/json', 'content-length': data.length, ...headers } : headers },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+// ---- logging, as Lambda's Node.js runtime formats it ----
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
+const LEVELS = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
+const minLevel = LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL ?? 'trace').toLowerCase()] ?? 0;
+let currentRequestId;
+function emit(level, args) {
+  if (jsonLogs && LEVELS[level.toLowerCase()] < minLevel) return;
+  const time = new Date().toISOString();
+  let line;
+  if (jsonLogs) {
+    const entry = { timestamp: time, level, requestId: currentRequestId };
+    if (args.length === 1 && args[0] instanceof Error) Object.assign(entry, { message: args[0].message, errorType: args[0].name, stackTrace: String(args[0].stack ?? '').split('\n') });
+    else entry.message = args.length === 1 && typeof args[0] === 'object' && args[0] !== null ? args[0] : format(...args);
+    line = JSON.stringify(entry);
+  } else {
+    line = `${time}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}`;
+  }
+  process.stdout.write(`${line.replace(/\n(?=.)/g, '\r')}\n`);
+}
+console.log = (...a) => emit('INFO', a);
+console.info = (...a) => emit('INFO', a);
+console.warn = (...a) => emit('WARN', a);
+console.error = (...a) => emit('ERROR', a);
+console.debug = (...a) => emit('DEBUG', a);
+console.trace = (...a) => emit('TRACE', a);
+
+function errorBody(error, fallbackType) {
+  const err = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+  return {
+    errorType: err.name && err.name !== 'Error' ? err.name : (fallbackType ?? 'Error'),
+    errorMessage: err.message,
+    trace: String(err.stack ?? '').split('\n'),
+  };
+}
+
+async function initError(type, message, error) {
+  const body = { errorType: type, errorMessage: message, trace: error ? String(error.stack ?? '').split('\n') : [] };
+  process.stdout.write(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(body)}\n`);
+  await call('POST', '/init/error', JSON.stringify(body), { 'lambda-runtime-function-error-type': type });
+  process.exit(129);
+}
+
+// ---- load the handler: `<module path>.<export>` under LAMBDA_TASK_ROOT ----
+async function loadHandler() {
+  const spec = process.env._HANDLER ?? '';
+  const dot = spec.lastIndexOf('.');
+  if (dot <= 0) return initError('Runtime.MalformedHandlerName', `Bad handler ${spec}`);
+  const modulePath = spec.slice(0, dot);
+  const exportName = spec.slice(dot + 1);
+  const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => path.resolve(root, modulePath + ext)).find((f) => fs.existsSync(f));
+  if (!file) return initError('Runtime.ImportModuleError', `Error: Cannot find module '${modulePath}'\nRequire stack:\n- ${root}`);
+  let mod;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (error) {
+    if (error instanceof SyntaxError) return initError('Runtime.UserCodeSyntaxError', `${error.name}: ${error.message}`, error);
+    if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) return initError('Runtime.ImportModuleError', `Error: ${error.message}`, error);
+    return initError(error?.name ?? 'Error', error?.message ?? String(error), error);
+  }
+  let handler = mod[exportName];
+  if (handler === undefined && mod.default && typeof mod.default === 'object') handler = mod.default[exportName];
+  if (handler === undefined) return initError('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
+  if (typeof handler !== 'function') return initError('Runtime.HandlerNotFound', `${spec} is not a function`);
+  return handler;
+}
+
+const handler = await loadHandler();
+const fnName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const fnVersion = process.env.AWS_LAMBDA_FUNCTION_VERSION;
+const memory = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+const logGroup = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
+const logStream = process.env.AWS_LAMBDA_LOG_STREAM_NAME;
+
+let inflight; // { id, settled }
+async function respond(id, kind, payload, type) {
+  if (!inflight || inflight.id !== id || inflight.settled) return;
+  inflight.settled = true;
+  if (kind === 'response') {
+    let body;
+    try {
+      body = JSON.stringify(payload === undefined ? null : payload);
+    } catch (error) {
+      return void respondRaw(id, 'error', errorBody(error), 'Runtime.SerializationError');
+    }
+    await call('POST', `/invocation/${id}/response`, body);
+  } else {
+    await respondRaw(id, 'error', payload, type);
+  }
+}
+function respondRaw(id, _kind, body, type) {
+  return call('POST', `/invocation/${id}/error`, JSON.stringify(body), { 'lambda-runtime-function-error-type': type ?? body.errorType });
+}
+
+process.on('unhandledRejection', async (reason) => {
+  const body = { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: `${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`, trace: reason instanceof Error ? String(reason.stack).split('\n') : [] };
+  emit('ERROR', [`Unhandled Promise Rejection \t${JSON.stringify(body)}`]);
+  if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
+  process.exit(128);
+});
+process.on('uncaughtException', async (error) => {
+  const body = errorBody(error);
+  emit('ERROR', [`Uncaught Exception \t${JSON.stringify(body)}`]);
+  if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
+  process.exit(129);
+});
+
+for (;;) {
+  const next = await call('GET', '/invocation/next');
+  if (next.status !== 200) throw new Error(`runtime API answered ${next.status} to next`);
+  const h = next.headers;
+  const id = h['lambda-runtime-aws-request-id'];
+  const deadline = Number(h['lambda-runtime-deadline-ms']);
+  currentRequestId = id;
+  if (h['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = h['lambda-runtime-trace-id'];
+  else delete process.env._X_AMZN_TRACE_ID;
+  let event;
+  try {
+    event = JSON.parse(next.body.toString('utf8') || 'null');
+  } catch (error) {
+    await respondRaw(id, 'error', errorBody(error), 'Runtime.InvalidEventPayload');
+    continue;
+  }
+  inflight = { id, settled: false };
+  const context = {
+    awsRequestId: id,
+    functionName: fnName,
+    functionVersion: fnVersion,
+    invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+    memoryLimitInMB: memory,
+    logGroupName: logGroup,
+    logStreamName: logStream,
+    clientContext: h['lambda-runtime-client-context'] ? JSON.parse(h['lambda-runtime-client-context']) : undefined,
+    identity: h['lambda-runtime-cognito-identity'] ? JSON.parse(h['lambda-runtime-cognito-identity']) : undefined,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: (err, result) => (err ? respond(id, 'error', errorBody(err)) : respond(id, 'response', result)),
+    succeed: (result) => respond(id, 'response', result),
+    fail: (err) => respond(id, 'error', errorBody(err)),
+  };
+  try {
+    if (handler.length >= 3) {
+      // Callback style: the result is what the callback (or a returned promise) gives first.
+      const outcome = await new Promise((resolve) => {
+        let done = false;
+        const finish = (o) => {
+          if (!done) {
+            done = true;
+            resolve(o);
+          }
+        };
+        try {
+          const maybe = handler(event, context, (err, result) => finish(err ? { err } : { result }));
+          if (maybe && typeof maybe.then === 'function') maybe.then((result) => finish({ result }), (err) => finish({ err }));
+        } catch (err) {
+          finish({ err });
+        }
+      });
+      if ('err' in outcome) await respond(id, 'error', errorBody(outcome.err));
+      else await respond(id, 'response', outcome.result);
+    } else {
+      const result = await handler(event, context);
+      await respond(id, 'response', result);
+    }
+  } catch (error) {
+    await respond(id, 'error', errorBody(error));
+  }
+}

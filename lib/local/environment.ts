@@ -1,0 +1,303 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LambdakitError } from '../errors';
+import type { NextEvent, RuntimeApiServer, RuntimeReply } from './runtime-api';
+
+/** Everything an execution environment needs, with values already local. */
+export interface EnvironmentSpec {
+  /** Construct path, for messages. */
+  readonly label: string;
+  readonly functionName: string;
+  /** `$LATEST` or a version number. */
+  readonly version: string;
+  readonly runtime: string;
+  readonly handler: string;
+  readonly codeDir: string;
+  readonly layerDirs: readonly string[];
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** The full process environment of the runtime (Lambda's variables and the function's own). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface InvocationRequest {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  readonly invokedFunctionArn: string;
+  /** Client context as JSON text (already decoded from base64). */
+  readonly clientContext?: string;
+}
+
+/** How one invocation went, with its log as CloudWatch would show it. */
+export interface InvocationOutcome {
+  readonly requestId: string;
+  /** False when the function failed: the payload is then the error object. */
+  readonly ok: boolean;
+  readonly payload: Buffer;
+  readonly errorType?: string;
+  readonly log: string;
+  readonly durationMs: number;
+  readonly billedDurationMs: number;
+  readonly initDurationMs?: number;
+  readonly maxMemoryUsedMb: number;
+  readonly memoryMb: number;
+  readonly cold: boolean;
+  readonly version: string;
+}
+
+const BOOTSTRAP_DIR = path.join(__dirname, 'bootstrap');
+/** Lambda gives init this long at most (on-demand), separately from the function timeout. */
+const INIT_LIMIT_MS = 10_000;
+const MEMORY_SAMPLE_MS = 50;
+
+/** The command that starts a runtime's client in an environment. */
+export function runtimeCommand(spec: Pick<EnvironmentSpec, 'runtime' | 'codeDir' | 'memoryMb' | 'label'>): { command: string; args: string[] } {
+  if (spec.runtime.startsWith('nodejs')) {
+    return { command: process.execPath, args: [`--max-old-space-size=${spec.memoryMb}`, path.join(BOOTSTRAP_DIR, 'node.mjs')] };
+  }
+  if (spec.runtime.startsWith('python')) return { command: 'python3', args: ['-u', path.join(BOOTSTRAP_DIR, 'python.py')] };
+  if (spec.runtime.startsWith('provided')) {
+    const bootstrap = path.join(spec.codeDir, 'bootstrap');
+    if (!fs.existsSync(bootstrap)) {
+      throw new LambdakitError(`the ${spec.runtime} function has no \`bootstrap\` executable at the root of its code`, { code: 'BootstrapMissing', path: spec.label, file: bootstrap });
+    }
+    return { command: bootstrap, args: [] };
+  }
+  throw new LambdakitError(`runtime ${spec.runtime} cannot run locally (supported: nodejs*, python*, provided*)`, { code: 'RuntimeUnsupported', path: spec.label, value: spec.runtime });
+}
+
+/** Peak and current resident memory of a process in MB, from /proc (Linux); undefined elsewhere. */
+function memoryOf(pid: number | undefined): { rssMb: number; peakMb: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+interface Current {
+  readonly request: InvocationRequest;
+  readonly resolve: (outcome: InvocationOutcome) => void;
+  readonly log: string[];
+  readonly cold: boolean;
+  deliveredAt?: number;
+  timer?: NodeJS.Timeout;
+  sampler?: NodeJS.Timeout;
+  done: boolean;
+}
+
+/**
+ * One execution environment: a runtime process, initialised once and reused
+ * for one invocation at a time, talking to lambdakit through the Runtime API.
+ * Faults (timeout, memory, exit, init errors) end the environment and are
+ * reported with the error types Lambda uses.
+ */
+export class ExecutionEnvironment {
+  public readonly id = randomUUID();
+  public state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
+  public lastUsed = Date.now();
+  /** Invocations served: 0 until the first one (a cold start). */
+  public invocations = 0;
+
+  private child?: ChildProcess;
+  private startedAt = 0;
+  private initDurationMs?: number;
+  private waiting?: (event: NextEvent) => void;
+  private current?: Current;
+  private initLog: string[] = [];
+  private stderrTail = '';
+  private oomKilled = false;
+  private timedOut = false;
+  private initTimer?: NodeJS.Timeout;
+  private exited?: Promise<void>;
+
+  constructor(
+    private readonly spec: EnvironmentSpec,
+    private readonly api: RuntimeApiServer,
+    private readonly onOutput: (text: string) => void = () => {},
+  ) {}
+
+  /** Starts the runtime process; init runs until it first asks for an event. */
+  public start(): void {
+    const { command, args } = runtimeCommand(this.spec);
+    this.api.register(this.id, { next: (deliver) => this.onNext(deliver), reply: (reply) => this.onReply(reply) });
+    this.startedAt = performance.now();
+    const child = spawn(command, args, {
+      cwd: this.spec.codeDir,
+      env: { ...this.spec.environment, AWS_LAMBDA_RUNTIME_API: this.api.address(this.id) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => this.output(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.stderrTail = (this.stderrTail + text).slice(-4096);
+      this.output(text);
+    });
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.onExit(code, signal);
+        resolve();
+      });
+      child.once('error', (error) => {
+        this.output(`${error.message}\n`);
+        this.onExit(null, null, error.message);
+        resolve();
+      });
+    });
+    this.initTimer = setTimeout(() => {
+      if (this.state === 'starting') {
+        this.timedOut = true;
+        this.child?.kill('SIGKILL');
+      }
+    }, Math.max(INIT_LIMIT_MS, this.spec.timeoutSeconds * 1000));
+    this.initTimer.unref();
+  }
+
+  /** Runs one invocation. The environment must be idle or starting. */
+  public invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+    if (this.state === 'dead') return Promise.reject(new Error('environment is dead'));
+    return new Promise((resolve) => {
+      const cold = this.invocations === 0;
+      this.invocations++;
+      const log = cold ? this.initLog : [];
+      this.initLog = [];
+      log.push(`START RequestId: ${request.requestId} Version: ${this.spec.version}\n`);
+      this.current = { request, resolve, log, cold, done: false };
+      if (this.state !== 'starting') this.state = 'busy';
+      if (this.waiting) {
+        const deliver = this.waiting;
+        this.waiting = undefined;
+        this.deliver(deliver);
+      }
+    });
+  }
+
+  /** Stops the process (idempotent) and waits for it to exit. */
+  public async kill(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private output(text: string): void {
+    if (this.current && !this.current.done) this.current.log.push(text);
+    else this.initLog.push(text);
+    this.onOutput(text);
+  }
+
+  private onNext(deliver: (event: NextEvent) => void): void {
+    if (this.state === 'starting') {
+      this.initDurationMs = performance.now() - this.startedAt;
+      if (this.initTimer) clearTimeout(this.initTimer);
+      this.state = this.current ? 'busy' : 'idle';
+    }
+    if (this.current && this.current.deliveredAt === undefined) this.deliver(deliver);
+    else this.waiting = deliver;
+  }
+
+  private deliver(deliver: (event: NextEvent) => void): void {
+    const current = this.current!;
+    current.deliveredAt = performance.now();
+    const deadlineMs = Date.now() + this.spec.timeoutSeconds * 1000;
+    current.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.child?.kill('SIGKILL');
+    }, this.spec.timeoutSeconds * 1000);
+    current.timer.unref();
+    current.sampler = setInterval(() => {
+      const memory = memoryOf(this.child?.pid);
+      if (memory && memory.rssMb > this.spec.memoryMb) {
+        this.oomKilled = true;
+        this.child?.kill('SIGKILL');
+      }
+    }, MEMORY_SAMPLE_MS);
+    current.sampler.unref();
+    deliver({
+      requestId: current.request.requestId,
+      payload: current.request.payload,
+      deadlineMs,
+      invokedFunctionArn: current.request.invokedFunctionArn,
+      traceId: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)};Parent=${randomUUID().replace(/-/g, '').slice(0, 16)};Sampled=0`,
+      clientContext: current.request.clientContext,
+    });
+  }
+
+  private onReply(reply: RuntimeReply): void {
+    const current = this.current;
+    if (reply.kind === 'init-error') {
+      const body = reply.body.length ? reply.body : Buffer.from(JSON.stringify({ errorType: reply.errorType, errorMessage: 'init failed' }));
+      if (current && !current.done) this.finish(false, body, reply.errorType);
+      this.state = 'dead';
+      this.child?.kill('SIGKILL');
+      return;
+    }
+    if (!current || current.done || current.request.requestId !== reply.requestId) return;
+    if (reply.kind === 'response') this.finish(true, reply.body);
+    else this.finish(false, reply.body, reply.errorType);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
+    this.api.unregister(this.id);
+    if (this.initTimer) clearTimeout(this.initTimer);
+    const wasStarting = this.state === 'starting';
+    this.state = 'dead';
+    const current = this.current;
+    if (!current || current.done) return;
+    const id = current.request.requestId;
+    if (this.timedOut) {
+      const seconds = wasStarting && current.deliveredAt === undefined ? Math.max(INIT_LIMIT_MS / 1000, this.spec.timeoutSeconds) : this.spec.timeoutSeconds;
+      const message = `${new Date().toISOString()} ${id} Task timed out after ${seconds.toFixed(2)} seconds`;
+      current.log.push(`${message}\n`);
+      this.finish(false, Buffer.from(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${id} Error: Task timed out after ${seconds.toFixed(2)} seconds` })), 'Sandbox.Timedout', 'timeout');
+      return;
+    }
+    const how = spawnError ? `could not start: ${spawnError}` : signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`;
+    const oom = this.oomKilled || /heap out of memory|MemoryError/.test(this.stderrTail);
+    const errorType = oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    this.finish(false, Buffer.from(JSON.stringify({ errorType, errorMessage: `RequestId: ${id} Error: Runtime exited with error: ${how}` })), errorType, oom ? 'error' : 'error');
+  }
+
+  private finish(ok: boolean, payload: Buffer, errorType?: string, status?: 'timeout' | 'error'): void {
+    const current = this.current!;
+    current.done = true;
+    if (current.timer) clearTimeout(current.timer);
+    if (current.sampler) clearInterval(current.sampler);
+    const end = performance.now();
+    const durationMs = current.deliveredAt === undefined ? 0 : end - current.deliveredAt;
+    const memory = memoryOf(this.child?.pid);
+    const maxMemoryUsedMb = Math.round(memory?.peakMb ?? 0);
+    const initDurationMs = current.cold ? this.initDurationMs ?? (current.deliveredAt === undefined ? end - this.startedAt : undefined) : undefined;
+    const report = [
+      `REPORT RequestId: ${current.request.requestId}`,
+      `Duration: ${durationMs.toFixed(2)} ms`,
+      `Billed Duration: ${Math.max(1, Math.ceil(durationMs))} ms`,
+      `Memory Size: ${this.spec.memoryMb} MB`,
+      `Max Memory Used: ${maxMemoryUsedMb} MB`,
+      ...(initDurationMs !== undefined ? [`Init Duration: ${initDurationMs.toFixed(2)} ms`] : []),
+      ...(status ? [`Status: ${status}`] : []),
+    ].join('\t');
+    current.log.push(`END RequestId: ${current.request.requestId}\n`, `${report}\t\n`);
+    this.current = undefined;
+    this.lastUsed = Date.now();
+    if (this.state === 'busy') this.state = 'idle';
+    current.resolve({
+      requestId: current.request.requestId,
+      ok,
+      payload,
+      errorType,
+      log: current.log.join(''),
+      durationMs,
+      billedDurationMs: Math.max(1, Math.ceil(durationMs)),
+      initDurationMs,
+      maxMemoryUsedMb,
+      memoryMb: this.spec.memoryMb,
+      cold: current.cold,
+      version: this.spec.version,
+    });
+  }
+}

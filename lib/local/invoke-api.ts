@@ -1,0 +1,234 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LambdakitError } from '../errors';
+import { ThrottledError } from './pool';
+import { ResolveError, type LocalRuntime } from './runtime';
+
+/** The service's payload limits (Lambda quotas page): 6 MB synchronous, 1 MB asynchronous. */
+export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+export const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
+/** The response a function may return synchronously. */
+export const RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/** `X-Amz-Client-Context` is at most 3583 bytes, base64-encoded. */
+const CLIENT_CONTEXT_LIMIT = 3583;
+/** `X-Amz-Log-Result` carries the last 4 KB of the invocation's log. */
+const LOG_TAIL_BYTES = 4096;
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+interface ServiceError {
+  readonly status: number;
+  readonly type: string;
+  readonly message: string;
+  readonly extra?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+}
+
+/** The last `bytes` of a log, cut at a character boundary. */
+export function logTail(log: string, bytes = LOG_TAIL_BYTES): string {
+  const buffer = Buffer.from(log, 'utf8');
+  if (buffer.length <= bytes) return log;
+  return buffer.subarray(buffer.length - bytes).toString('utf8').replace(/^\uFFFD+/, '');
+}
+
+export interface InvokeApiOptions {
+  readonly runtime: LocalRuntime;
+  /** @default 3001 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+/**
+ * Lambda's Invoke API (`POST /2015-03-31/functions/{FunctionName}/invocations`)
+ * on a local port, with the service's status codes, headers and error
+ * bodies, so that @aws-sdk/client-lambda and the AWS CLI work unchanged.
+ */
+export class InvokeApiServer {
+  public static async start(options: InvokeApiOptions): Promise<InvokeApiServer> {
+    const server = new InvokeApiServer(options.runtime);
+    const port = options.port ?? 3001;
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new LambdakitError(`port ${port} on ${host} is already in use`, { code: 'PortInUse', value: port, hint: 'stop the other process or pass --port' }) : error);
+      server.server.once('error', onError);
+      server.server.listen(port, host, () => {
+        server.server.off('error', onError);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  private readonly server: http.Server;
+
+  private constructor(private readonly runtime: LocalRuntime) {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.error(res, { status: 500, type: 'ServiceException', message: (error as Error).message });
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+    this.server.requestTimeout = 0;
+  }
+
+  public get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  public get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  public close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private error(res: http.ServerResponse, error: ServiceError): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const body = JSON.stringify({ Type: 'User', Message: error.message, message: error.message, ...error.extra });
+    res.writeHead(error.status, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': error.type,
+      'x-amzn-requestid': crypto.randomUUID(),
+      'content-length': Buffer.byteLength(body),
+      ...error.headers,
+    });
+    res.end(body);
+  }
+
+  private async readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk as Buffer);
+    }
+    return tooLarge ? 'too-large' : Buffer.concat(chunks);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const match = INVOKE_PATH.exec(url.pathname);
+    if (!match || req.method !== 'POST') {
+      // Drain the body so the connection stays usable.
+      for await (const _ of req);
+      this.error(res, { status: 404, type: 'UnknownOperationException', message: `lambdakit local serves only Invoke (POST /2015-03-31/functions/{FunctionName}/invocations), not ${req.method} ${url.pathname}` });
+      return;
+    }
+    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    const logType = String(req.headers['x-amz-log-type'] ?? 'None');
+    const limit = invocationType === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
+    const body = await this.readBody(req, limit);
+    if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+      this.error(res, { status: 400, type: 'InvalidParameterValueException', message: `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]` });
+      return;
+    }
+    if (!['None', 'Tail'].includes(logType)) {
+      this.error(res, { status: 400, type: 'InvalidParameterValueException', message: `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]` });
+      return;
+    }
+    if (body === 'too-large') {
+      this.error(res, { status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${limit} bytes for the ${invocationType === 'Event' ? 'InvokeAsync' : 'Invoke'} operation` });
+      return;
+    }
+    let functionName: string;
+    try {
+      functionName = decodeURIComponent(match[1]);
+    } catch {
+      this.error(res, { status: 400, type: 'ValidationException', message: `FunctionName '${match[1]}' is not correctly URL-encoded` });
+      return;
+    }
+    let target;
+    try {
+      target = this.runtime.resolve(functionName, url.searchParams.get('Qualifier') ?? undefined);
+    } catch (error) {
+      if (error instanceof ResolveError) {
+        const status = error.kind === 'NotFound' ? 404 : 400;
+        const type = error.kind === 'NotFound' ? 'ResourceNotFoundException' : error.kind === 'QualifierMismatch' ? 'InvalidParameterValueException' : 'ValidationException';
+        this.error(res, { status, type, message: error.message });
+        return;
+      }
+      throw error;
+    }
+    let clientContext: string | undefined;
+    const rawContext = req.headers['x-amz-client-context'];
+    if (rawContext !== undefined) {
+      const encoded = String(rawContext);
+      const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+      let valid = encoded.length <= CLIENT_CONTEXT_LIMIT && /^[A-Za-z0-9+/]*={0,2}$/.test(encoded);
+      if (valid) {
+        try {
+          valid = typeof JSON.parse(decoded) === 'object';
+        } catch {
+          valid = false;
+        }
+      }
+      if (!valid) {
+        this.error(res, { status: 400, type: 'InvalidParameterValueException', message: `Client context must be a valid Base64-encoded JSON object of at most ${CLIENT_CONTEXT_LIMIT} bytes.` });
+        return;
+      }
+      clientContext = decoded;
+    }
+    const payload = body.length === 0 ? Buffer.from('{}') : body;
+    try {
+      JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      this.error(res, { status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${(error as Error).message}` });
+      return;
+    }
+    if (invocationType === 'DryRun') {
+      try {
+        this.runtime.check(target);
+      } catch (error) {
+        this.error(res, { status: 502, type: 'ServiceException', message: (error as Error).message });
+        return;
+      }
+      res.writeHead(204, { 'x-amzn-requestid': crypto.randomUUID() }).end();
+      return;
+    }
+    if (invocationType === 'Event') {
+      const requestId = this.runtime.invokeAsync(target, payload, 'invoke-api');
+      res.writeHead(202, { 'x-amzn-requestid': requestId, 'content-length': 0 }).end();
+      return;
+    }
+    let outcome;
+    try {
+      outcome = await this.runtime.invoke(target, payload, { clientContext, trigger: 'invoke-api' });
+    } catch (error) {
+      if (error instanceof ThrottledError) {
+        this.error(res, { status: 429, type: 'TooManyRequestsException', message: 'Rate Exceeded.', extra: { Reason: error.reason }, headers: { 'retry-after': '1' } });
+        return;
+      }
+      if (error instanceof LambdakitError) {
+        this.error(res, { status: 502, type: 'ServiceException', message: error.message });
+        return;
+      }
+      throw error;
+    }
+    let responseBody = outcome.payload;
+    let functionError = outcome.ok ? undefined : 'Unhandled';
+    if (responseBody.length > RESPONSE_PAYLOAD_LIMIT) {
+      functionError = 'Unhandled';
+      responseBody = Buffer.from(JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${RESPONSE_PAYLOAD_LIMIT} bytes).` }));
+    }
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': 'application/json',
+      'content-length': responseBody.length,
+      'x-amzn-requestid': outcome.requestId,
+      'x-amz-executed-version': outcome.version,
+    };
+    if (functionError) headers['x-amz-function-error'] = functionError;
+    if (logType === 'Tail') headers['x-amz-log-result'] = Buffer.from(logTail(outcome.log)).toString('base64');
+    res.writeHead(200, headers).end(responseBody);
+  }
+}

@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AssemblyModel, FunctionModel } from '../assembly/model';
+import { TemplateResolver } from '../assembly/resolve';
+import { LambdakitError } from '../errors';
+import { AsyncQueue, type AsyncQueueOptions } from './async-queue';
+import type { EnvironmentSpec, InvocationOutcome } from './environment';
+import { FunctionPool } from './pool';
+import { RuntimeApiServer } from './runtime-api';
+
+export interface LocalRuntimeOptions {
+  readonly assembly: AssemblyModel;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** Resolves the functions' environment variables (`lambdakit dev` passes one that knows the local services). */
+  readonly resolver?: TemplateResolver;
+  /** Variables every environment gets on top of Lambda's own (e.g. AWS_ENDPOINT_URL). */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
+  /** Most environments per function without reserved concurrency. @default 16 */
+  readonly maxEnvironments?: number;
+  /** Idle environments stop after this long. @default 300000 */
+  readonly idleTimeoutMs?: number;
+  /** JSON lines of every REPORT, for `lambdakit cost`; false to disable. @default '<cwd>/.lambdakit/local-reports.jsonl' */
+  readonly reportsFile?: string | false;
+  /** Every line a function writes (and START/END/REPORT), with the function it came from. */
+  readonly onLog?: (fn: FunctionModel, text: string) => void;
+  /** Called after each invocation. */
+  readonly onInvocation?: (entry: InvocationLogEntry) => void;
+  /** Asynchronous invocations: retry delays and where dead letters and destination records go. */
+  readonly async?: Omit<AsyncQueueOptions, 'runtime' | 'resolver' | 'region' | 'accountId'>;
+}
+
+export interface InvocationLogEntry {
+  readonly fn: FunctionModel;
+  readonly version: string;
+  readonly trigger: string;
+  readonly outcome: InvocationOutcome;
+}
+
+/** A function and version an invocation resolves to. */
+export interface ResolvedTarget {
+  readonly fn: FunctionModel;
+  /** The qualifier the caller used (`$LATEST`, a version, an alias). */
+  readonly qualifier: string;
+  /** The version that runs (`$LATEST` or a number). */
+  readonly version: string;
+  /** The ARN the handler sees as `invokedFunctionArn`. */
+  readonly invokedFunctionArn: string;
+}
+
+/** Why a function name could not be resolved; the Invoke API maps it to the service's errors. */
+export class ResolveError extends Error {
+  constructor(
+    public readonly kind: 'NotFound' | 'Invalid' | 'QualifierMismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const NAME = /^[a-zA-Z0-9-_]+$/;
+const QUALIFIER = /^(|[a-zA-Z0-9$_-]+)$/;
+const ARN = /^arn:(aws[a-zA-Z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9-_.]+)(?::([a-zA-Z0-9$_-]+))?$/;
+const PARTIAL_ARN = /^(\d{12}):function:([a-zA-Z0-9-_.]+)(?::([a-zA-Z0-9$_-]+))?$/;
+
+/** Lambda's log stream name format: `2026/11/23/[$LATEST]<32 hex>`. */
+function logStreamName(version: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/[${version}]${randomUUID().replace(/-/g, '')}`;
+}
+
+/**
+ * The local Lambda service: resolves function names the way the Invoke API
+ * does, keeps a pool of execution environments per function version, runs
+ * invocations synchronously or through the asynchronous queue, and records
+ * REPORT lines for `lambdakit cost`.
+ */
+export class LocalRuntime {
+  public static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    return new LocalRuntime(options, await RuntimeApiServer.start());
+  }
+
+  public readonly region: string;
+  public readonly accountId: string;
+  public readonly resolver: TemplateResolver;
+  public readonly asyncQueue: AsyncQueue;
+  private readonly pools = new Map<string, FunctionPool>();
+  private reports?: fs.WriteStream;
+  private warned = new Set<string>();
+
+  private constructor(
+    private readonly options: LocalRuntimeOptions,
+    private readonly api: RuntimeApiServer,
+  ) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.resolver = options.resolver ?? new TemplateResolver(options.assembly, { region: this.region, accountId: this.accountId });
+    this.asyncQueue = new AsyncQueue({ ...options.async, runtime: this, resolver: this.resolver, region: this.region, accountId: this.accountId });
+  }
+
+  public get functions(): readonly FunctionModel[] {
+    return this.options.assembly.functions;
+  }
+
+  /** The ARN of a function as callers see it locally. */
+  public functionArn(fn: FunctionModel, qualifier?: string): string {
+    const base = `arn:aws:lambda:${this.region}:${this.accountId}:function:${fn.functionName}`;
+    return qualifier ? `${base}:${qualifier}` : base;
+  }
+
+  /**
+   * Resolves a FunctionName as the Invoke API accepts it: a name, `name:qualifier`,
+   * a full or partial ARN, or lambdakit's construct path (`Stack/Id`), plus the
+   * Qualifier parameter.
+   */
+  public resolve(functionName: string, qualifierParam?: string): ResolvedTarget {
+    let name = functionName;
+    let qualifier: string | undefined;
+    const arn = ARN.exec(functionName);
+    const partial = PARTIAL_ARN.exec(functionName);
+    if (arn) {
+      if (arn[2] !== this.region || arn[3] !== this.accountId) throw new ResolveError('NotFound', `Function not found: ${functionName}`);
+      [name, qualifier] = [arn[4], arn[5]];
+    } else if (partial) {
+      if (partial[1] !== this.accountId) throw new ResolveError('NotFound', `Function not found: ${functionName}`);
+      [name, qualifier] = [partial[2], partial[3]];
+    } else if (functionName.startsWith('arn:')) {
+      throw new ResolveError('Invalid', `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?`);
+    } else if (!functionName.includes('/')) {
+      const colon = functionName.indexOf(':');
+      if (colon >= 0) [name, qualifier] = [functionName.slice(0, colon), functionName.slice(colon + 1)];
+    }
+    if (!name.includes('/') && (!NAME.test(name.replace(/\./g, '')) || name.length > 140)) {
+      throw new ResolveError('Invalid', `1 validation error detected: Value '${functionName}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+    }
+    if (qualifierParam !== undefined && qualifierParam !== '') {
+      if (!QUALIFIER.test(qualifierParam) || qualifierParam.length > 128) {
+        throw new ResolveError('Invalid', `1 validation error detected: Value '${qualifierParam}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)`);
+      }
+      if (qualifier !== undefined && qualifier !== qualifierParam) {
+        throw new ResolveError('QualifierMismatch', 'The derived qualifier from the function name does not match the specified qualifier.');
+      }
+      qualifier = qualifierParam;
+    }
+    const fn =
+      this.functions.find((f) => f.functionName === name) ??
+      this.functions.find((f) => f.constructPath === name) ??
+      this.functions.find((f) => `${f.stackName}/${f.logicalId}` === name);
+    if (!fn) throw new ResolveError('NotFound', `Function not found: ${this.functionArnFor(name, qualifier)}`);
+    const q = qualifier ?? '$LATEST';
+    const version = this.versionFor(fn, q);
+    if (version === undefined) throw new ResolveError('NotFound', `Function not found: ${this.functionArn(fn, q)}`);
+    return { fn, qualifier: q, version, invokedFunctionArn: this.functionArn(fn, qualifier) };
+  }
+
+  private functionArnFor(name: string, qualifier?: string): string {
+    return `arn:aws:lambda:${this.region}:${this.accountId}:function:${name}${qualifier ? `:${qualifier}` : ''}`;
+  }
+
+  /** The version a qualifier runs: `$LATEST`, a published version, or an alias's version (weighted). */
+  private versionFor(fn: FunctionModel, qualifier: string): string | undefined {
+    if (qualifier === '$LATEST') return '$LATEST';
+    if (fn.versions.some((v) => v.version === qualifier)) return qualifier;
+    const alias = fn.aliases.find((a) => a.name === qualifier);
+    if (!alias) return undefined;
+    let roll = Math.random();
+    for (const extra of alias.additionalVersions) {
+      if (roll < extra.weight) return extra.version;
+      roll -= extra.weight;
+    }
+    return alias.version;
+  }
+
+  /** Runs an invocation synchronously. Throws ThrottledError when the function's concurrency is used up. */
+  public async invoke(target: ResolvedTarget, payload: Buffer, options: { clientContext?: string; trigger?: string; requestId?: string } = {}): Promise<InvocationOutcome> {
+    const pool = this.poolFor(target.fn, target.version);
+    const outcome = await pool.invoke({
+      requestId: options.requestId ?? randomUUID(),
+      payload,
+      invokedFunctionArn: target.invokedFunctionArn,
+      clientContext: options.clientContext,
+    });
+    this.record(target, outcome, options.trigger ?? 'invoke');
+    return outcome;
+  }
+
+  /** Queues an asynchronous invocation (Event); returns its request id. */
+  public invokeAsync(target: ResolvedTarget, payload: Buffer, trigger = 'event'): string {
+    return this.asyncQueue.enqueue(target, payload, trigger);
+  }
+
+  /** Whether a function could run now (DryRun): its code is staged and its runtime is supported. */
+  public check(target: ResolvedTarget): void {
+    this.spec(target.fn, target.version);
+  }
+
+  private poolFor(fn: FunctionModel, version: string): FunctionPool {
+    const key = `${fn.stackName}/${fn.logicalId}@${version}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new FunctionPool(this.spec(fn, version), this.api, {
+        reservedConcurrency: fn.reservedConcurrency,
+        maxEnvironments: this.options.maxEnvironments ?? 16,
+        idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000,
+        onOutput: (text) => this.options.onLog?.(fn, text),
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  private spec(fn: FunctionModel, version: string): EnvironmentSpec {
+    if (!fn.codeDir || !fs.existsSync(fn.codeDir)) {
+      throw new LambdakitError(`the code of ${fn.constructPath} is not staged in the assembly (inline or S3 code cannot run locally)`, { code: 'CodeNotStaged', path: fn.constructPath, hint: 'synthesize the app with its assets (npx cdk synth)' });
+    }
+    const { values, unresolved } = this.resolver.resolveMap(fn.stackName, fn.environment);
+    if (unresolved.length && !this.warned.has(fn.constructPath)) {
+      this.warned.add(fn.constructPath);
+      this.options.onLog?.(fn, `lambdakit: ${fn.constructPath}: environment variable(s) ${unresolved.join(', ')} reference values unknown locally; they are left unset\n`);
+    }
+    const logGroup = this.resolver.resolve(fn.stackName, fn.logGroup) ?? `/aws/lambda/${fn.functionName}`;
+    const layerPaths = (sub: string) => fn.layerDirs.map((d) => path.join(d, sub));
+    const credentials = process.env.AWS_ACCESS_KEY_ID
+      ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '', ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}) }
+      : { AWS_ACCESS_KEY_ID: 'lambdakit-local', AWS_SECRET_ACCESS_KEY: 'lambdakit-local' };
+    const environment: Record<string, string> = {
+      ...values,
+      ...this.options.extraEnvironment,
+      PATH: [...layerPaths('bin'), process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      LAMBDA_TASK_ROOT: fn.codeDir,
+      LAMBDA_RUNTIME_DIR: path.join(__dirname, 'bootstrap'),
+      _HANDLER: fn.handler,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_FUNCTION_VERSION: version,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(version),
+      ...(fn.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
+      AWS_REGION: this.region,
+      AWS_DEFAULT_REGION: this.region,
+      ...credentials,
+      NODE_PATH: [...layerPaths('nodejs/node_modules'), ...layerPaths('nodejs/node20/node_modules')].join(path.delimiter),
+      PYTHONPATH: layerPaths('python').join(path.delimiter),
+      PYTHONUNBUFFERED: '1',
+      LD_LIBRARY_PATH: layerPaths('lib').join(path.delimiter),
+    };
+    return {
+      label: fn.constructPath,
+      functionName: fn.functionName,
+      version,
+      runtime: fn.runtime,
+      handler: fn.handler,
+      codeDir: fn.codeDir,
+      layerDirs: fn.layerDirs,
+      memoryMb: fn.memoryMb,
+      timeoutSeconds: fn.timeoutSeconds,
+      environment,
+    };
+  }
+
+  private record(target: ResolvedTarget, outcome: InvocationOutcome, trigger: string): void {
+    this.options.onInvocation?.({ fn: target.fn, version: target.version, trigger, outcome });
+    const file = this.options.reportsFile === undefined ? path.join(process.cwd(), '.lambdakit', 'local-reports.jsonl') : this.options.reportsFile;
+    if (file === false) return;
+    if (!this.reports) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      this.reports = fs.createWriteStream(file, { flags: 'a' });
+      this.reports.on('error', () => undefined);
+    }
+    this.reports.write(
+      `${JSON.stringify({
+        time: new Date().toISOString(),
+        function: target.fn.constructPath,
+        functionName: target.fn.functionName,
+        version: target.version,
+        durationMs: Number(outcome.durationMs.toFixed(2)),
+        billedDurationMs: outcome.billedDurationMs,
+        memoryMb: outcome.memoryMb,
+        maxMemoryUsedMb: outcome.maxMemoryUsedMb,
+        ...(outcome.initDurationMs !== undefined ? { initDurationMs: Number(outcome.initDurationMs.toFixed(2)) } : {}),
+      })}\n`,
+    );
+  }
+
+  /** Number of running environments (for tests and the dev summary). */
+  public get environmentCount(): number {
+    let n = 0;
+    for (const pool of this.pools.values()) n += pool.size;
+    return n;
+  }
+
+  /** Drains (or reports) the asynchronous queue, stops every environment and the Runtime API. */
+  public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number }> {
+    const report = await this.asyncQueue.close(options.drainMs ?? 5_000);
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    this.pools.clear();
+    await this.api.close();
+    await new Promise<void>((resolve) => (this.reports ? this.reports.end(resolve) : resolve()));
+    return report;
+  }
+}
