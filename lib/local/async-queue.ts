@@ -228,7 +228,8 @@ export class AsyncQueue {
     }
     const deadline = Date.now() + drainMs;
     while ((this.running.size > 0 || [...this.pending.values()].some((e) => e.timer)) && Date.now() < deadline) {
-      await Promise.race([Promise.all(this.running), new Promise((r) => setTimeout(r, 50))]);
+      // A real timer each round: Promise.all([]) alone would resolve at once and starve the retry timers.
+      await Promise.race([...this.running, new Promise((r) => setTimeout(r, 20))]);
     }
     const left = [...this.pending.keys()];
     for (const event of this.pending.values()) if (event.timer) clearTimeout(event.timer);
