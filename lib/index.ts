@@ -12,3 +12,4 @@ export * from './constructs/work-queue';
 export * from './constructs/secure-bucket';
 export * from './constructs/resource-access';
 export * from './triggers/index';
+export * from './local/index';

@@ -9,6 +9,8 @@ export type RegisterCommand = (program: Argv) => Argv;
  */
 import { registerCheck } from './check';
 import { registerConcurrency } from './concurrency';
+import { registerInvoke } from './invoke';
+import { registerLocal } from './local';
 import { registerLogs } from './logs';
 import { registerPromote } from './promote';
 import { registerRollback } from './rollback';
@@ -21,4 +23,6 @@ export const commands: RegisterCommand[] = [
   registerRollback,
   registerConcurrency,
   registerLogs,
+  registerInvoke,
+  registerLocal,
 ];

@@ -167,8 +167,8 @@ export class ExecutionEnvironment {
       this.invocations++;
       const log = cold ? this.initLog : [];
       this.initLog = [];
-      log.push(`START RequestId: ${request.requestId} Version: ${this.spec.version}\n`);
       this.current = { request, resolve, log, cold, done: false };
+      this.platformLine(`START RequestId: ${request.requestId} Version: ${this.spec.version}\n`);
       if (this.state !== 'starting') this.state = 'busy';
       if (this.waiting) {
         const deliver = this.waiting;
@@ -182,6 +182,12 @@ export class ExecutionEnvironment {
   public async kill(): Promise<void> {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
+  }
+
+  /** A line the platform (not the function) writes to the invocation's log: START, END, REPORT, timeouts. */
+  private platformLine(text: string): void {
+    this.current?.log.push(text);
+    this.onOutput(text);
   }
 
   private output(text: string): void {
@@ -252,7 +258,7 @@ export class ExecutionEnvironment {
     if (this.timedOut) {
       const seconds = wasStarting && current.deliveredAt === undefined ? Math.max(INIT_LIMIT_MS / 1000, this.spec.timeoutSeconds) : this.spec.timeoutSeconds;
       const message = `${new Date().toISOString()} ${id} Task timed out after ${seconds.toFixed(2)} seconds`;
-      current.log.push(`${message}\n`);
+      this.platformLine(`${message}\n`);
       this.finish(false, Buffer.from(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${id} Error: Task timed out after ${seconds.toFixed(2)} seconds` })), 'Sandbox.Timedout', 'timeout');
       return;
     }
@@ -281,7 +287,8 @@ export class ExecutionEnvironment {
       ...(initDurationMs !== undefined ? [`Init Duration: ${initDurationMs.toFixed(2)} ms`] : []),
       ...(status ? [`Status: ${status}`] : []),
     ].join('\t');
-    current.log.push(`END RequestId: ${current.request.requestId}\n`, `${report}\t\n`);
+    this.platformLine(`END RequestId: ${current.request.requestId}\n`);
+    this.platformLine(`${report}\t\n`);
     this.current = undefined;
     this.lastUsed = Date.now();
     if (this.state === 'busy') this.state = 'idle';

@@ -298,7 +298,7 @@ export class LocalRuntime {
   }
 
   /** Drains (or reports) the asynchronous queue, stops every environment and the Runtime API. */
-  public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number }> {
+  public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number; requestIds: string[] }> {
     const report = await this.asyncQueue.close(options.drainMs ?? 5_000);
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();

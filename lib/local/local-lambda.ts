@@ -1,0 +1,52 @@
+import { invokeDirect, type LocalInvokeOptions, type LocalInvokeResult } from './direct-invoke';
+import { InvokeApiServer } from './invoke-api';
+import { LocalRuntime, type LocalRuntimeOptions } from './runtime';
+
+export interface LocalLambdaOptions extends LocalRuntimeOptions {
+  /** Port of the Invoke API; 0 picks a free one. @default 3001 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+}
+
+/**
+ * The local Lambda service: execution environments behind Lambda's Invoke
+ * API. `lambdakit local` serves it; `lambdakit dev` composes it with the
+ * gateway and pollers, calling `invoke` directly.
+ */
+export class LocalLambda {
+  public static async start(options: LocalLambdaOptions): Promise<LocalLambda> {
+    const runtime = await LocalRuntime.start(options);
+    try {
+      const api = await InvokeApiServer.start({ runtime, port: options.port, host: options.host });
+      return new LocalLambda(runtime, api);
+    } catch (error) {
+      await runtime.close({ drainMs: 0 });
+      throw error;
+    }
+  }
+
+  private constructor(
+    public readonly runtime: LocalRuntime,
+    public readonly api: InvokeApiServer,
+  ) {}
+
+  /** http://127.0.0.1:PORT, the endpoint to give the SDK or `aws --endpoint-url`. */
+  public get url(): string {
+    return this.api.url;
+  }
+
+  /**
+   * Invokes a function without HTTP. The name is anything the Invoke API
+   * accepts (name, `name:qualifier`, ARN) or a construct path.
+   */
+  public invoke(name: string, payload: string | Buffer | object = {}, options: LocalInvokeOptions = {}): Promise<LocalInvokeResult> {
+    return invokeDirect(this.runtime, name, payload, options);
+  }
+
+  /** Stops the API, drains the asynchronous queue (up to `drainMs`, default 5 s), and stops every environment. */
+  public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number; requestIds: string[] }> {
+    await this.api.close();
+    return this.runtime.close(options);
+  }
+}

@@ -1,0 +1,61 @@
+import type { FunctionModel } from '../assembly/model';
+import type { DeliveryEntry } from './async-queue';
+import { loadAssembly, type AssemblyInput } from './inputs';
+import { LocalLambda } from './local-lambda';
+
+export interface ServeLocalOptions extends AssemblyInput {
+  /** Port of the Invoke API; 0 picks a free one. @default 3001 */
+  readonly port?: number;
+  /** Endpoint of the AWS services that receive dead letters and destination records (e.g. moto). @default - AWS_ENDPOINT_URL; without one, deliveries are reported as failed */
+  readonly endpointUrl?: string;
+  /** Waits before the asynchronous retries. @default [60000, 120000] (as AWS) */
+  readonly retryDelaysMs?: readonly number[];
+  /** @default '<cwd>/.lambdakit/local-reports.jsonl' */
+  readonly reportsFile?: string | false;
+  /** Where function output, START/END/REPORT lines and deliveries are printed. @default process.stderr */
+  readonly log?: NodeJS.WritableStream;
+}
+
+/** Prefixes every line a function writes with its construct path, as `lambdakit local` prints them. */
+function prefixLines(fn: FunctionModel, text: string): string {
+  return text
+    .split(/(?<=\n)/)
+    .map((line) => `[${fn.constructPath}] ${line}`)
+    .join('');
+}
+
+function describeDelivery(entry: DeliveryEntry): string {
+  const what = entry.kind === 'dead-letter' ? 'dead-letter queue' : `${entry.kind} destination`;
+  return entry.error
+    ? `[${entry.function}] could not deliver ${entry.requestId} to its ${what} ${entry.targetArn}: ${entry.error}\n`
+    : `[${entry.function}] delivered ${entry.requestId} to its ${what} ${entry.targetArn}\n`;
+}
+
+/** `lambdakit local`: the assembly's functions on Lambda's Invoke API, logs streamed to `log`. */
+export async function serveLocal(options: ServeLocalOptions): Promise<LocalLambda> {
+  const log = options.log ?? process.stderr;
+  const assembly = await loadAssembly(options);
+  return LocalLambda.start({
+    assembly,
+    port: options.port,
+    reportsFile: options.reportsFile,
+    onLog: (fn, text) => log.write(prefixLines(fn, text)),
+    async: {
+      endpoint: options.endpointUrl ?? process.env.AWS_ENDPOINT_URL,
+      retryDelaysMs: options.retryDelaysMs,
+      onDelivery: (entry) => log.write(describeDelivery(entry)),
+    },
+  });
+}
+
+/** What the server prints once listening: its URL and how to call each function. */
+export function describeServer(local: LocalLambda): string {
+  const lines = [`Lambda Invoke API on ${local.url} (Ctrl-C to stop)`];
+  for (const fn of local.runtime.functions) {
+    const qualifiers = ['$LATEST', ...fn.versions.map((v) => v.version), ...fn.aliases.map((a) => a.name)];
+    lines.push(`  ${fn.constructPath}  ${fn.functionName}  ${fn.runtime}  qualifiers: ${qualifiers.join(', ')}`);
+  }
+  const example = local.runtime.functions[0];
+  if (example) lines.push('', `  aws lambda invoke --endpoint-url ${local.url} --function-name ${example.functionName} out.json`);
+  return `${lines.join('\n')}\n`;
+}
