@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { readAssembly } from '../../lib/assembly/read';
+import { LocalLambda, ThrottledError } from '../../lib/local';
+import { writeAssembly } from './fixture';
+import { childPids, eventually } from './processes';
+
+let local: LocalLambda;
+let client: LambdaClient;
+let reportsFile: string;
+const before_ = childPids();
+
+before(async () => {
+  const dir = writeAssembly('Life', [
+    { id: 'Echo', functionName: 'echo', memory: 192, files: { 'index.js': 'let calls = 0; exports.handler = async (event, context) => ({ event, calls: ++calls, pid: process.pid, cc: context.clientContext });' } },
+    { id: 'Pause', functionName: 'pause', files: { 'index.js': 'exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return process.pid; };' } },
+    { id: 'Crash', functionName: 'crash', timeout: 1, files: { 'index.js': 'exports.handler = async (event) => { if (event.how === "exit") process.exit(1); if (event.how === "hang") await new Promise(() => setInterval(() => {}, 1000)); if (event.how === "throw") setTimeout(() => { throw new Error("async boom"); }); await new Promise((r) => setTimeout(r, 100)); return process.pid; };' } },
+    { id: 'Off', functionName: 'off', reserved: 0, files: { 'index.js': 'exports.handler = async () => 1;' } },
+    {
+      id: 'Weighted',
+      functionName: 'weighted',
+      files: { 'index.js': 'exports.handler = async (e, context) => context.functionVersion;' },
+      extra: {
+        WeightedV1: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Weighted' } } },
+        WeightedV2: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Weighted' } } },
+        WeightedLive: {
+          Type: 'AWS::Lambda::Alias',
+          Properties: {
+            FunctionName: { Ref: 'Weighted' },
+            Name: 'live',
+            FunctionVersion: { 'Fn::GetAtt': ['WeightedV1', 'Version'] },
+            RoutingConfig: { AdditionalVersionWeights: [{ FunctionVersion: { 'Fn::GetAtt': ['WeightedV2', 'Version'] }, FunctionWeight: 0.5 }] },
+          },
+        },
+      },
+    },
+  ]);
+  reportsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-reports-')), 'local-reports.jsonl');
+  local = await LocalLambda.start({ assembly: readAssembly(dir), port: 0, reportsFile, idleTimeoutMs: 300, maxEnvironments: 3 });
+  client = new LambdaClient({ endpoint: local.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+});
+
+after(async () => {
+  client.destroy();
+  await local.close({ drainMs: 0 });
+  assert.deepEqual(childPids().filter((pid) => !before_.includes(pid)), [], 'every environment process has exited');
+});
+
+const json = (payload?: Uint8Array) => JSON.parse(Buffer.from(payload ?? []).toString('utf8'));
+
+test('LocalLambda.invoke runs a function without HTTP and answers like the Invoke API', async () => {
+  const r = await local.invoke('Life/Echo', { a: 1 }, { clientContext: { custom: { k: 'v' } } });
+  assert.equal(r.statusCode, 200);
+  assert.equal(r.executedVersion, '$LATEST');
+  assert.equal(r.functionError, undefined);
+  assert.deepEqual(JSON.parse(r.payload).event, { a: 1 });
+  assert.deepEqual(JSON.parse(r.payload).cc, { custom: { k: 'v' } });
+  assert.match(r.log, /^START RequestId: [0-9a-f-]{36} Version: \$LATEST\n/m);
+  assert.match(r.log, /REPORT RequestId: .*Memory Size: 192 MB/);
+  assert.equal((await local.invoke('echo', '{}', { invocationType: 'DryRun' })).statusCode, 204);
+  assert.equal((await local.invoke('echo', '{}', { invocationType: 'Event' })).statusCode, 202);
+  await assert.rejects(local.invoke('Life/Nope', {}), (e: Error & { code?: string; hint?: string }) => e.code === 'ResourceNotFound' && /Life\/Echo/.test(e.hint ?? ''));
+  await assert.rejects(local.invoke('off', {}), (e: unknown) => e instanceof ThrottledError && e.reason === 'ReservedFunctionConcurrentInvocationLimitExceeded');
+  const crashed = await local.invoke('crash', { how: 'exit' });
+  assert.equal(crashed.functionError, 'Unhandled');
+  assert.equal(crashed.errorType, 'Runtime.ExitError');
+});
+
+test('every REPORT is recorded for lambdakit cost in the agreed shape, Init Duration only on cold starts', async () => {
+  await local.invoke('Life/Echo', {});
+  // The file is appended through a stream: wait until the lines land.
+  const lines = await (async () => {
+    let found: Record<string, unknown>[] = [];
+    await eventually(() => {
+      found = fs.existsSync(reportsFile) ? fs.readFileSync(reportsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      return found.filter((r) => r.function === 'Life/Echo').length >= 3;
+    });
+    return found.filter((r) => r.function === 'Life/Echo');
+  })();
+  assert.ok(lines.length >= 3);
+  const [cold, ...warm] = lines;
+  assert.deepEqual(Object.keys(cold).sort(), ['billedDurationMs', 'durationMs', 'function', 'functionName', 'initDurationMs', 'maxMemoryUsedMb', 'memoryMb', 'time', 'version'].sort());
+  assert.equal(cold.functionName, 'echo');
+  assert.equal(cold.version, '$LATEST');
+  assert.equal(cold.memoryMb, 192);
+  assert.ok(typeof cold.durationMs === 'number' && typeof cold.billedDurationMs === 'number' && (cold.billedDurationMs as number) >= 1);
+  assert.ok((cold.maxMemoryUsedMb as number) > 0);
+  assert.ok(!Number.isNaN(Date.parse(cold.time as string)));
+  assert.ok(warm.every((r) => !('initDurationMs' in r)), 'warm invocations carry no init duration');
+});
+
+test('warm environments are reused; concurrent callers get more, up to the limit; beyond it they are throttled', async () => {
+  const first = json((await client.send(new InvokeCommand({ FunctionName: 'echo' }))).Payload);
+  const second = json((await client.send(new InvokeCommand({ FunctionName: 'echo' }))).Payload);
+  assert.equal(second.pid, first.pid, 'the same process served both');
+  assert.equal(second.calls, first.calls + 1, 'module state survives between warm invocations');
+
+  const calls = Array.from({ length: 4 }, () => client.send(new InvokeCommand({ FunctionName: 'pause', Payload: Buffer.from('{"ms":400}') })).then((r) => json(r.Payload) as number, (e: Error) => e.name));
+  const results = await Promise.all(calls);
+  const pids = results.filter((r) => typeof r === 'number');
+  assert.equal(new Set(pids).size, 3, 'three environments ran side by side (maxEnvironments 3)');
+  assert.deepEqual(results.filter((r) => typeof r === 'string'), ['TooManyRequestsException']);
+});
+
+test('idle environments are reclaimed', async () => {
+  await client.send(new InvokeCommand({ FunctionName: 'pause', Payload: Buffer.from('{"ms":1}') }));
+  assert.ok(local.runtime.environmentCount > 0);
+  assert.ok(await eventually(() => local.runtime.environmentCount === 0), 'reclaimed after idleTimeoutMs');
+});
+
+test('a crashed, hung or throwing environment is replaced by a new process, and its process is gone', async () => {
+  const ok = json((await client.send(new InvokeCommand({ FunctionName: 'crash', Payload: Buffer.from('{}') }))).Payload) as number;
+  const hang = await client.send(new InvokeCommand({ FunctionName: 'crash', Payload: Buffer.from('{"how":"hang"}') }));
+  assert.equal(json(hang.Payload).errorType, 'Sandbox.Timedout');
+  const thrown = await client.send(new InvokeCommand({ FunctionName: 'crash', Payload: Buffer.from('{"how":"throw"}') }));
+  assert.equal(thrown.FunctionError, 'Unhandled');
+  assert.equal(json(thrown.Payload).errorMessage, 'async boom');
+  const after = json((await client.send(new InvokeCommand({ FunctionName: 'crash', Payload: Buffer.from('{}') }))).Payload) as number;
+  assert.notEqual(after, ok, 'a new environment');
+  assert.ok(await eventually(() => !childPids().includes(ok)), 'the old process has exited');
+});
+
+test('a weighted alias routes to both of its versions', async () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 40 && seen.size < 2; i++) {
+    const r = await client.send(new InvokeCommand({ FunctionName: 'weighted', Qualifier: 'live' }));
+    assert.equal(json(r.Payload), r.ExecutedVersion);
+    seen.add(r.ExecutedVersion!);
+  }
+  assert.deepEqual([...seen].sort(), ['1', '2']);
+});
