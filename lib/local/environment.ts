@@ -115,6 +115,7 @@ export class ExecutionEnvironment {
   private timedOut = false;
   private initTimer?: NodeJS.Timeout;
   private exited?: Promise<void>;
+  private peak?: { mb: number; at: number };
 
   constructor(
     private readonly spec: EnvironmentSpec,
@@ -184,6 +185,20 @@ export class ExecutionEnvironment {
     await this.exited;
   }
 
+  /**
+   * The process's peak resident memory (VmHWM). It only grows, so a reading
+   * taken in the last 100 ms is reused: reading /proc on every warm
+   * invocation costs more than the invocation itself.
+   */
+  private peakMemoryMb(): number {
+    const now = performance.now();
+    if (!this.peak || now - this.peak.at > 100) {
+      const memory = memoryOf(this.child?.pid);
+      if (memory) this.peak = { mb: memory.peakMb, at: now };
+    }
+    return this.peak?.mb ?? 0;
+  }
+
   /** A line the platform (not the function) writes to the invocation's log: START, END, REPORT, timeouts. */
   private platformLine(text: string): void {
     this.current?.log.push(text);
@@ -217,6 +232,7 @@ export class ExecutionEnvironment {
     current.timer.unref();
     current.sampler = setInterval(() => {
       const memory = memoryOf(this.child?.pid);
+      if (memory) this.peak = { mb: memory.peakMb, at: performance.now() };
       if (memory && memory.rssMb > this.spec.memoryMb) {
         this.oomKilled = true;
         this.child?.kill('SIGKILL');
@@ -275,8 +291,7 @@ export class ExecutionEnvironment {
     if (current.sampler) clearInterval(current.sampler);
     const end = performance.now();
     const durationMs = current.deliveredAt === undefined ? 0 : end - current.deliveredAt;
-    const memory = memoryOf(this.child?.pid);
-    const maxMemoryUsedMb = Math.round(memory?.peakMb ?? 0);
+    const maxMemoryUsedMb = Math.round(this.peakMemoryMb());
     const initDurationMs = current.cold ? this.initDurationMs ?? (current.deliveredAt === undefined ? end - this.startedAt : undefined) : undefined;
     const report = [
       `REPORT RequestId: ${current.request.requestId}`,

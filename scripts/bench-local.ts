@@ -1,0 +1,154 @@
+// Benchmark of the local Lambda runtime, measured as a user sees it: through
+// @aws-sdk/client-lambda over HTTP against `LocalLambda`, on the example app's
+// hello function (synthesized first when cdk.out is missing).
+//   node --import tsx scripts/bench-local.ts [--function Api/Hello] [--seconds 3] [--json]
+// Targets on the 2-core machine: cold start <= 150 ms, warm p50 <= 2 ms, >= 1,500 invokes/s.
+import * as http from 'node:http';
+// The SDK's Node 20 notice would interleave with the figures; lambdakit supports Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { loadAssembly } from '../lib/local/inputs';
+import { LocalLambda } from '../lib/local/local-lambda';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const FUNCTION = option('function', 'Api/Hello');
+const SECONDS = Number(option('seconds', '3'));
+const COLD_RUNS = 5;
+const EVENT = Buffer.from(JSON.stringify({ rawPath: '/hello', queryStringParameters: { name: 'bench' } }));
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function client(url: string, sockets: number): LambdaClient {
+  return new LambdaClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: sockets }) }),
+  });
+}
+
+async function invoke(lambda: LambdaClient): Promise<number> {
+  const started = performance.now();
+  const r = await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, Payload: EVENT }));
+  if (r.FunctionError) throw new Error(`the function failed: ${Buffer.from(r.Payload ?? []).toString()}`);
+  return performance.now() - started;
+}
+
+/**
+ * The same SDK loop against a stub that answers every Invoke at once with `{}`:
+ * what the SDK client alone can do on this machine, the ceiling for the figures below.
+ */
+async function sdkCeiling(callers: number): Promise<number> {
+  const stub = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'content-length': 2 }).end('{}'));
+  });
+  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+  const lambda = client(`http://127.0.0.1:${(stub.address() as { port: number }).port}`, callers);
+  try {
+    for (let i = 0; i < 100; i++) await invoke(lambda);
+    let count = 0;
+    const started = performance.now();
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(Array.from({ length: callers }, async () => {
+      while (performance.now() < deadline) {
+        await invoke(lambda);
+        count++;
+      }
+    }));
+    return Math.round(count / ((performance.now() - started) / 1000));
+  } finally {
+    lambda.destroy();
+    stub.closeAllConnections();
+    await new Promise((resolve) => stub.close(resolve));
+  }
+}
+
+async function main(): Promise<void> {
+  const assembly = await loadAssembly({});
+  const machine = `${process.platform} ${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPU(s)`;
+
+  // Cold start: a fresh server each run, so the first invocation starts a new environment.
+  const cold: number[] = [];
+  const init: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, onInvocation: (e) => e.outcome.initDurationMs !== undefined && init.push(e.outcome.initDurationMs) });
+    const lambda = client(local.url, 1);
+    await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'DryRun' })); // opens the connection
+    cold.push(await invoke(lambda));
+    lambda.destroy();
+    await local.close({ drainMs: 0 });
+  }
+
+  const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, maxEnvironments: 16 });
+  try {
+    // Warm latency: one caller, one warm environment, sequential calls.
+    const sequential = client(local.url, 1);
+    for (let i = 0; i < 200; i++) await invoke(sequential);
+    const warm: number[] = [];
+    for (let i = 0; i < 3000; i++) warm.push(await invoke(sequential));
+    sequential.destroy();
+    warm.sort((a, b) => a - b);
+
+    // Throughput: N callers in closed loops for SECONDS each.
+    const throughput: Array<{ callers: number; invokesPerSecond: number; p50Ms: number; p99Ms: number; environments: number }> = [];
+    for (const callers of [1, 4, 16]) {
+      const lambda = client(local.url, callers);
+      await Promise.all(Array.from({ length: callers }, async () => { for (let i = 0; i < 20; i++) await invoke(lambda); }));
+      const latencies: number[] = [];
+      const deadline = performance.now() + SECONDS * 1000;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: callers }, async () => {
+          while (performance.now() < deadline) latencies.push(await invoke(lambda));
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      throughput.push({ callers, invokesPerSecond: Math.round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), environments: local.runtime.environmentCount });
+      lambda.destroy();
+    }
+
+    const ceiling = { callers1: await sdkCeiling(1), callers4: await sdkCeiling(4) };
+    const result = {
+      function: FUNCTION,
+      machine,
+      coldStart: { runs: cold.map(round), medianMs: round(median(cold)), medianInitDurationMs: round(median(init)) },
+      warm: { invocations: warm.length, p50Ms: round(percentile(warm, 50)), p99Ms: round(percentile(warm, 99)) },
+      throughput,
+      sdkCeiling: ceiling,
+    };
+    if (args.includes('--json')) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+    const best = Math.max(...throughput.map((t) => t.invokesPerSecond));
+    process.stdout.write(
+      [
+        `lambdakit local runtime benchmark — ${FUNCTION} via @aws-sdk/client-lambda over HTTP (${machine})`,
+        `cold start (first invoke, median of ${COLD_RUNS}): ${result.coldStart.medianMs} ms, Init Duration ${result.coldStart.medianInitDurationMs} ms  [target <= 150 ms: ${verdict(result.coldStart.medianMs <= 150)}]`,
+        `warm latency (${warm.length} sequential calls): p50 ${result.warm.p50Ms} ms, p99 ${result.warm.p99Ms} ms  [target p50 <= 2 ms: ${verdict(result.warm.p50Ms <= 2)}]`,
+        ...throughput.map((t) => `throughput with ${String(t.callers).padStart(2)} caller(s): ${t.invokesPerSecond} invokes/s (p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, ${t.environments} environment(s))`),
+        `best throughput ${best} invokes/s  [target >= 1,500/s: ${verdict(best >= 1500)}]`,
+        `for scale, the same SDK loop against a stub answering {} at once: ${ceiling.callers1} invokes/s with 1 caller, ${ceiling.callers4} with 4`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await local.close({ drainMs: 0 });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench-local: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+});
