@@ -26,7 +26,7 @@ import {
  * referenced by the other two, so each can be deployed on its own.
  */
 export class DataStack extends Stack {
-  public readonly table: dynamodb.TableV2;
+  public readonly table: dynamodb.Table;
   public readonly uploads: SecureBucket;
   public readonly jobs: WorkQueue;
   public readonly orders: sns.Topic;
@@ -36,11 +36,12 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     // One table for users, orders, images, jobs, audit entries and metrics (see functions/README.md).
-    this.table = new dynamodb.TableV2(this, 'Table', {
+    this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiresAt',
-      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });

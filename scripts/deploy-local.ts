@@ -173,7 +173,7 @@ export async function deployLocal(options: DeployLocalOptions = {}): Promise<Dep
   try {
     // The assembly goes to a temporary directory so that a shared cdk.out is left alone.
     await step('bootstrap', ['bootstrap', `aws://${ACCOUNT}/${REGION}`, '--output', assemblyDir, '--no-notices', '--no-version-reporting']);
-    await step('deploy', ['deploy', '--all', '--require-approval', 'never', '--output', assemblyDir, '--no-notices', '--progress', 'events']);
+    await step('deploy', ['deploy', '--all', '--require-approval', 'never', '--method', 'direct', '--output', assemblyDir, '--no-notices', '--progress', 'events']);
 
     const started = Date.now();
     const { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } = await import('@aws-sdk/client-cloudformation');
