@@ -86,14 +86,16 @@ test('a function error prints the error payload and exits 1 with one line; an un
   assert.match(unknown.stderr, /next: functions in the assembly: Cli\/Greet, Cli\/Fails/);
 });
 
-test('invoke --local synthesizes the app first when cdk.out is missing', async () => {
+test('invoke --local synthesizes the app first when cdk.out is missing, and runs its Node and Python functions', async () => {
   const lib = path.join(PROJECT_ROOT, 'lib');
   const dir = cdkProject(
     'local-synth',
     `import { App, Stack } from 'aws-cdk-lib';
 import { LambdaFunction } from ${JSON.stringify(lib)};
 const app = new App();
-new LambdaFunction(new Stack(app, 'Synth'), 'Ok', { entry: ${JSON.stringify(path.join(FIXTURES, 'handlers', 'ok.ts'))} });
+const stack = new Stack(app, 'Synth');
+new LambdaFunction(stack, 'Ok', { entry: ${JSON.stringify(path.join(FIXTURES, 'handlers', 'ok.ts'))} });
+new LambdaFunction(stack, 'Py', { entry: ${JSON.stringify(path.join(FIXTURES, 'python', 'lambda_function.py'))} });
 app.synth();
 `,
   );
@@ -103,6 +105,14 @@ app.synth();
   assert.equal(ok.code, 0, ok.stderr);
   assert.deepEqual(JSON.parse(ok.stdout), { greeting: 'hi synth' });
   assert.ok(fs.existsSync(path.join(dir, 'cdk.out', 'manifest.json')));
+
+  // A Python function as LambdaFunction stages it (lambda_function.lambda_handler), run with python3.
+  const py = await runCli(['invoke', 'Synth/Py', '--local', '--event', 'event.json'], dir);
+  assert.equal(py.code, 0, py.stderr);
+  const response = JSON.parse(py.stdout);
+  assert.equal(response.statusCode, 200);
+  assert.deepEqual(JSON.parse(response.body), { echo: { name: 'synth' } });
+  assert.match(py.stderr, /^REPORT RequestId: .*Init Duration/m);
 });
 
 test('lambdakit local serves the Invoke API until Ctrl-C, streams prefixed logs, and leaves no process behind', async () => {
