@@ -293,10 +293,12 @@ export class ExecutionEnvironment {
     const durationMs = current.deliveredAt === undefined ? 0 : end - current.deliveredAt;
     const maxMemoryUsedMb = Math.round(this.peakMemoryMb());
     const initDurationMs = current.cold ? this.initDurationMs ?? (current.deliveredAt === undefined ? end - this.startedAt : undefined) : undefined;
+    // Since August 2025 Lambda bills the INIT phase of on-demand invocations too: a cold start's billed duration includes it.
+    const billedDurationMs = Math.max(1, Math.ceil(durationMs + (initDurationMs ?? 0)));
     const report = [
       `REPORT RequestId: ${current.request.requestId}`,
       `Duration: ${durationMs.toFixed(2)} ms`,
-      `Billed Duration: ${Math.max(1, Math.ceil(durationMs))} ms`,
+      `Billed Duration: ${billedDurationMs} ms`,
       `Memory Size: ${this.spec.memoryMb} MB`,
       `Max Memory Used: ${maxMemoryUsedMb} MB`,
       ...(initDurationMs !== undefined ? [`Init Duration: ${initDurationMs.toFixed(2)} ms`] : []),
@@ -314,7 +316,7 @@ export class ExecutionEnvironment {
       errorType,
       log: current.log.join(''),
       durationMs,
-      billedDurationMs: Math.max(1, Math.ceil(durationMs)),
+      billedDurationMs,
       initDurationMs,
       maxMemoryUsedMb,
       memoryMb: this.spec.memoryMb,

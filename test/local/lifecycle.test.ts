@@ -91,6 +91,13 @@ test('every REPORT is recorded for lambdakit cost in the agreed shape, Init Dura
   assert.ok((cold.maxMemoryUsedMb as number) > 0);
   assert.ok(!Number.isNaN(Date.parse(cold.time as string)));
   assert.ok(warm.every((r) => !('initDurationMs' in r)), 'warm invocations carry no init duration');
+  // Lambda bills the INIT phase of on-demand invocations (since August 2025): billed = ceil(init + duration), at least 1 ms.
+  // durationMs and initDurationMs are rounded to 0.01 ms in the file, hence the slack.
+  const billedOf = (r: Record<string, unknown>) => (r.durationMs as number) + ((r.initDurationMs as number | undefined) ?? 0);
+  for (const r of lines) {
+    const billed = r.billedDurationMs as number;
+    assert.ok(billed >= Math.max(1, billedOf(r) - 0.02) && billed <= Math.max(1, billedOf(r)) + 1.02, JSON.stringify(r));
+  }
 });
 
 test('warm environments are reused; concurrent callers get more, up to the limit; beyond it they are throttled', async () => {
