@@ -1,27 +1,44 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { documents, isConditionFailure } from '../shared/aws';
-import { env, logger, type Logger } from '../shared/log';
+import { documentClient, expiresAfterDays, isTransactionConditionFailure } from '../shared/aws';
+import { env } from '../shared/config';
+import { type Logger, logger } from '../shared/log';
+import { publishedOrder } from '../shared/orders';
 
-/** Counts an order once per day, atomically with a marker that makes redelivery harmless. */
+/** How long an order's "counted" marker is kept; SNS redelivers within minutes, so a week is ample. */
+export const MARKER_RETENTION_DAYS = 7;
+
+/** Counts an order once into its day's counter. */
 export interface OrderCounter {
-  count(orderId: string, day: string, total: number): Promise<'counted' | 'duplicate'>;
+  count(orderId: string, day: string, total: number, currency: string): Promise<'counted' | 'duplicate'>;
 }
 
-export function dynamoOrderCounter(tableName: string): OrderCounter {
+/**
+ * The counter is `pk=METRIC#orders-per-day, sk=<day start iso>`, updated with
+ * ADD (atomic under concurrent deliveries). A marker item
+ * `pk=METRIC#order-counted#<orderId>` written in the same transaction makes a
+ * redelivered message a no-op instead of a double count.
+ */
+export function dynamoOrderCounter(db: DynamoDBDocumentClient, tableName: string, now = () => new Date()): OrderCounter {
   return {
-    async count(orderId, day, total) {
+    async count(orderId, day, total, currency) {
       try {
-        await documents().send(
+        await db.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: tableName, Item: { pk: `METRIC#order-seen`, sk: orderId, type: 'metric' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { pk: `METRIC#order-counted#${orderId}`, sk: 'MARKER', type: 'metric', day, expiresAt: expiresAfterDays(now(), MARKER_RETENTION_DAYS) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
               {
                 Update: {
                   TableName: tableName,
                   Key: { pk: 'METRIC#orders-per-day', sk: day },
-                  UpdateExpression: 'ADD orders :one, revenue :total SET #type = :type',
-                  ExpressionAttributeNames: { '#type': 'type' },
+                  UpdateExpression: 'ADD orders :one, #revenue :total SET #type = :type',
+                  ExpressionAttributeNames: { '#revenue': `revenue_${currency}`, '#type': 'type' },
                   ExpressionAttributeValues: { ':one': 1, ':total': total, ':type': 'metric' },
                 },
               },
@@ -30,36 +47,36 @@ export function dynamoOrderCounter(tableName: string): OrderCounter {
         );
         return 'counted';
       } catch (error) {
-        if (isConditionFailure(error)) return 'duplicate';
+        if (isTransactionConditionFailure(error)) return 'duplicate';
         throw error;
       }
     },
   };
 }
 
-/** Adds each published order to its day's counter (by the order's creation date). */
+/** The UTC day an order belongs to: its creation time, else when SNS received it. */
+export function dayOf(createdAt: string | undefined, published: string): string {
+  return `${new Date(createdAt ?? published).toISOString().slice(0, 10)}T00:00:00.000Z`;
+}
+
+/**
+ * Adds each published order to its day's counter. A message that is not an
+ * order throws (see notifications: it ends in the dead-letter queue).
+ */
 export async function countOrders(event: SNSEvent, counter: OrderCounter, log: Logger): Promise<number> {
   let counted = 0;
   for (const record of event.Records) {
-    let order: { orderId?: unknown; total?: unknown; createdAt?: unknown };
-    try {
-      order = JSON.parse(record.Sns.Message);
-    } catch {
-      log.warn('skipped message that is not JSON', { messageId: record.Sns.MessageId });
-      continue;
-    }
-    if (typeof order.orderId !== 'string') {
-      log.warn('skipped message without orderId', { messageId: record.Sns.MessageId });
-      continue;
-    }
-    const day = (typeof order.createdAt === 'string' ? order.createdAt : record.Sns.Timestamp).slice(0, 10);
-    const outcome = await counter.count(order.orderId, day, typeof order.total === 'number' ? order.total : 0);
+    const order = publishedOrder(record);
+    const day = dayOf(order.createdAt, record.Sns.Timestamp);
+    const outcome = await counter.count(order.orderId, day, order.total ?? 0, order.currency ?? 'USD');
     if (outcome === 'counted') counted++;
     log.info('order counted', { orderId: order.orderId, day, outcome });
   }
   return counted;
 }
 
+const db = documentClient();
+
 export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  await countOrders(event, dynamoOrderCounter(env('TABLE_NAME')), logger(context.awsRequestId));
+  await countOrders(event, dynamoOrderCounter(db, env('TABLE_NAME')), logger(context.awsRequestId));
 };

@@ -1,11 +1,16 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { documents, isConditionFailure } from '../shared/aws';
-import { env, logger, type Logger } from '../shared/log';
+import { documentClient, expiresAfterDays, isConditionFailure } from '../shared/aws';
+import { env } from '../shared/config';
+import { type Logger, logger } from '../shared/log';
+import { type PublishedOrder, publishedOrder } from '../shared/orders';
+
+/** Notifications are kept this long, then the cleanup schedule deletes them. */
+export const NOTIFICATION_RETENTION_DAYS = 30;
 
 export interface Notification {
   readonly orderId: string;
-  readonly to: string;
+  readonly customerId: string;
   readonly subject: string;
   readonly body: string;
 }
@@ -15,11 +20,19 @@ export interface NotificationStore {
   save(notification: Notification): Promise<'saved' | 'duplicate'>;
 }
 
-export function dynamoNotificationStore(tableName: string): NotificationStore {
+/** Notifications live at `pk=NOTIFICATION#<orderId>, sk=NOTIFICATION`. */
+export function dynamoNotificationStore(db: DynamoDBDocumentClient, tableName: string, now = () => new Date()): NotificationStore {
   return {
     async save(n) {
+      const at = now();
       try {
-        await documents().send(new PutCommand({ TableName: tableName, Item: { pk: `NOTIFICATION#${n.orderId}`, sk: 'NOTIFICATION', type: 'notification', ...n, createdAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: `NOTIFICATION#${n.orderId}`, sk: 'NOTIFICATION', type: 'notification', ...n, createdAt: at.toISOString(), expiresAt: expiresAfterDays(at, NOTIFICATION_RETENTION_DAYS) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
         return 'saved';
       } catch (error) {
         if (isConditionFailure(error)) return 'duplicate';
@@ -30,39 +43,34 @@ export function dynamoNotificationStore(tableName: string): NotificationStore {
 }
 
 /** The customer-facing text of an order confirmation. */
-export function formatNotification(order: { orderId: string; customerId: string; total?: number; currency?: string }): Notification {
-  const amount = typeof order.total === 'number' ? `${order.total.toFixed(2)} ${order.currency ?? 'USD'}` : 'your total';
+export function formatNotification(order: PublishedOrder): Notification {
+  const amount = order.total === undefined ? '' : ` totalling ${order.total.toFixed(2)} ${order.currency ?? ''}`.trimEnd();
   return {
     orderId: order.orderId,
-    to: order.customerId,
+    customerId: order.customerId,
     subject: `Order ${order.orderId} confirmed`,
-    body: `Thank you! We received order ${order.orderId} for ${amount}.`,
+    body: `Thank you! We received your order ${order.orderId}${amount}.`,
   };
 }
 
-/** Formats and stores a confirmation per published order; a message that is not an order is logged and skipped. */
+/**
+ * Formats and stores a confirmation per published order. A message that is
+ * not an order throws, so Lambda's asynchronous retries end with it in the
+ * function's dead-letter queue (whose alarm tells someone) rather than lost.
+ */
 export async function notify(event: SNSEvent, store: NotificationStore, log: Logger): Promise<Notification[]> {
-  const sent: Notification[] = [];
+  const saved: Notification[] = [];
   for (const record of event.Records) {
-    let order: { orderId?: unknown; customerId?: unknown; total?: number; currency?: string };
-    try {
-      order = JSON.parse(record.Sns.Message);
-    } catch {
-      log.warn('skipped message that is not JSON', { messageId: record.Sns.MessageId });
-      continue;
-    }
-    if (typeof order.orderId !== 'string' || typeof order.customerId !== 'string') {
-      log.warn('skipped message without orderId and customerId', { messageId: record.Sns.MessageId });
-      continue;
-    }
-    const notification = formatNotification({ ...order, orderId: order.orderId, customerId: order.customerId });
+    const notification = formatNotification(publishedOrder(record));
     const outcome = await store.save(notification);
-    log.info('notification', { orderId: notification.orderId, outcome });
-    if (outcome === 'saved') sent.push(notification);
+    log.info('notification', { orderId: notification.orderId, messageId: record.Sns.MessageId, outcome, subject: notification.subject });
+    if (outcome === 'saved') saved.push(notification);
   }
-  return sent;
+  return saved;
 }
 
+const db = documentClient();
+
 export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  await notify(event, dynamoNotificationStore(env('TABLE_NAME')), logger(context.awsRequestId));
+  await notify(event, dynamoNotificationStore(db, env('TABLE_NAME')), logger(context.awsRequestId));
 };

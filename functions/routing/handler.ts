@@ -1,28 +1,35 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { documents, isConditionFailure } from '../shared/aws';
-import { env, logger, type Logger } from '../shared/log';
+import { documentClient, isConditionFailure } from '../shared/aws';
+import { env } from '../shared/config';
+import { type Logger, logger } from '../shared/log';
+import type { PublishedOrder } from '../shared/orders';
 
-export interface OrderPlaced {
+export type OrderPlacedEvent = EventBridgeEvent<'order.placed', PublishedOrder>;
+
+export interface FulfilmentRequest {
   readonly orderId: string;
   readonly customerId: string;
   readonly total?: number;
   readonly currency?: string;
+  /** The EventBridge event that asked for it. */
+  readonly eventId: string;
 }
 
 /** Requests fulfilment of an order once, however often the event arrives. */
 export interface FulfilmentStore {
-  request(order: OrderPlaced, eventId: string): Promise<'requested' | 'duplicate'>;
+  request(request: FulfilmentRequest): Promise<'requested' | 'duplicate'>;
 }
 
-export function dynamoFulfilmentStore(tableName: string): FulfilmentStore {
+/** Fulfilment requests live at `pk=FULFILMENT#<orderId>, sk=FULFILMENT`, status REQUESTED. */
+export function dynamoFulfilmentStore(db: DynamoDBDocumentClient, tableName: string, now = () => new Date()): FulfilmentStore {
   return {
-    async request(order, eventId) {
+    async request(r) {
       try {
-        await documents().send(
+        await db.send(
           new PutCommand({
             TableName: tableName,
-            Item: { pk: `FULFILMENT#${order.orderId}`, sk: 'FULFILMENT', type: 'fulfilment', status: 'REQUESTED', ...order, eventId, requestedAt: new Date().toISOString() },
+            Item: { pk: `FULFILMENT#${r.orderId}`, sk: 'FULFILMENT', type: 'fulfilment', status: 'REQUESTED', ...r, requestedAt: now().toISOString() },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -35,17 +42,23 @@ export function dynamoFulfilmentStore(tableName: string): FulfilmentStore {
   };
 }
 
-/** Routes an `order.placed` event to fulfilment; an event without an order id is rejected (and retried to the DLQ). */
-export async function route(event: EventBridgeEvent<'order.placed', OrderPlaced>, store: FulfilmentStore, log: Logger): Promise<'requested' | 'duplicate'> {
-  const detail = event.detail;
-  if (typeof detail?.orderId !== 'string' || typeof detail.customerId !== 'string') {
-    throw new Error(`order.placed event ${event.id} has no orderId/customerId`);
+/**
+ * Turns an `order.placed` event into a fulfilment request. An event without
+ * an order throws: Lambda's asynchronous retries then put it in the
+ * function's dead-letter queue, where it stays visible.
+ */
+export async function route(event: OrderPlacedEvent, store: FulfilmentStore, log: Logger): Promise<'requested' | 'duplicate'> {
+  const detail = event.detail as Partial<PublishedOrder> | undefined;
+  if (typeof detail?.orderId !== 'string' || detail.orderId === '' || typeof detail.customerId !== 'string' || detail.customerId === '') {
+    throw new Error(`${event['detail-type']} event ${event.id} has no orderId and customerId`);
   }
-  const outcome = await store.request(detail, event.id);
-  log.info('fulfilment', { orderId: detail.orderId, outcome });
+  const outcome = await store.request({ orderId: detail.orderId, customerId: detail.customerId, total: detail.total, currency: detail.currency, eventId: event.id });
+  log.info('fulfilment', { orderId: detail.orderId, eventId: event.id, outcome });
   return outcome;
 }
 
-export const handler = async (event: EventBridgeEvent<'order.placed', OrderPlaced>, context: Context): Promise<{ outcome: string }> => ({
-  outcome: await route(event, dynamoFulfilmentStore(env('TABLE_NAME')), logger(context.awsRequestId)),
+const db = documentClient();
+
+export const handler = async (event: OrderPlacedEvent, context: Context): Promise<{ outcome: 'requested' | 'duplicate' }> => ({
+  outcome: await route(event, dynamoFulfilmentStore(db, env('TABLE_NAME')), logger(context.awsRequestId)),
 });

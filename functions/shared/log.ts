@@ -1,6 +1,9 @@
 /**
- * Structured JSON logs with the request id, one line per entry. The logger is
- * created per invocation (it holds the request id), never kept in module state.
+ * Structured JSON logs, one object per line on stdout. The keys are the ones
+ * Lambda's JSON log format reads (`timestamp`, `level`, `requestId`,
+ * `message`), so the function's log-level setting filters these lines too.
+ * A logger holds the request id, so it is created per invocation and never
+ * kept in module state.
  */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -8,19 +11,21 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function logger(requestId: string, fn = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local', write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
+export type LogWriter = (line: string) => void;
+
+const stdout: LogWriter = (line) => process.stdout.write(`${line}\n`);
+
+export function logger(requestId: string, write: LogWriter = stdout): Logger {
   const emit = (level: string, message: string, fields?: Record<string, unknown>) =>
-    write(JSON.stringify({ time: new Date().toISOString(), level, requestId, function: fn, message, ...fields }));
+    write(JSON.stringify({ timestamp: new Date().toISOString(), level, requestId, message, ...fields }));
   return {
-    info: (m, f) => emit('INFO', m, f),
-    warn: (m, f) => emit('WARN', m, f),
-    error: (m, f) => emit('ERROR', m, f),
+    info: (message, fields) => emit('INFO', message, fields),
+    warn: (message, fields) => emit('WARN', message, fields),
+    error: (message, fields) => emit('ERROR', message, fields),
   };
 }
 
-/** A configuration value from the environment the construct set; fails clearly when missing. */
-export function env(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set; the stack passes it (see functions/README.md)`);
-  return value;
+/** The message of anything thrown, for a log field. */
+export function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
