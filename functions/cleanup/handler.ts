@@ -12,12 +12,17 @@ export interface ExpiryStore {
   delete(keys: Key[]): Promise<Key[]>;
 }
 
-export function dynamoExpiryStore(db: DynamoDBDocumentClient, tableName: string): ExpiryStore {
+/**
+ * `pageSize` caps the items each Scan call reads (before the filter), which
+ * bounds the read capacity one call takes from the table's live traffic.
+ */
+export function dynamoExpiryStore(db: DynamoDBDocumentClient, tableName: string, pageSize = 500): ExpiryStore {
   return {
     async expired(now, startKey) {
       const page = await db.send(
         new ScanCommand({
           TableName: tableName,
+          Limit: pageSize,
           FilterExpression: 'expiresAt < :now',
           ExpressionAttributeValues: { ':now': now },
           ProjectionExpression: 'pk, sk',
