@@ -13,3 +13,4 @@ export * from './constructs/secure-bucket';
 export * from './constructs/resource-access';
 export * from './triggers/index';
 export * from './local/index';
+export * from './events/index';

@@ -9,6 +9,7 @@ export type RegisterCommand = (program: Argv) => Argv;
  */
 import { registerCheck } from './check';
 import { registerConcurrency } from './concurrency';
+import { registerEvent } from './event';
 import { registerInvoke } from './invoke';
 import { registerLocal } from './local';
 import { registerLogs } from './logs';
@@ -25,4 +26,5 @@ export const commands: RegisterCommand[] = [
   registerLogs,
   registerInvoke,
   registerLocal,
+  registerEvent,
 ];

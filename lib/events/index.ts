@@ -1,0 +1,11 @@
+export { EventContext, type EventEnvironment } from './context';
+export * from './http';
+export * from './alb';
+export * from './s3';
+export * from './sqs';
+export * from './sns';
+export * from './dynamodb';
+export * from './kinesis';
+export * from './eventbridge';
+export * from './cloudwatch-logs';
+export { sampleEvent, listEventSources, type EventFlags } from './sources';
