@@ -45,7 +45,7 @@ export function memoryExpiryStore(items: ExpiringItem[], options: { pageSize?: n
       // Pages are over the whole table, filtered afterwards, as a Scan's FilterExpression is.
       // and, like DynamoDB, it resumes after the start key even if that item was deleted since.
       const id = (i: { pk: unknown; sk: unknown }) => `${i.pk}|${i.sk}`;
-      const after = startKey ? id(startKey as Key) : undefined;
+      const after = startKey ? id({ pk: startKey.pk, sk: startKey.sk }) : undefined;
       const rest = [...table.values()].sort((a, b) => (id(a) < id(b) ? -1 : 1)).filter((i) => after === undefined || id(i) > after);
       const page = rest.slice(0, pageSize);
       const last = page.at(-1);
