@@ -113,7 +113,7 @@ export function matchRoute(routes: readonly GatewayRoute[], method: string, path
   for (const route of sorted) {
     if (route.method !== 'ANY' && route.method !== method) continue;
     let resourcePath = path;
-    if (route.kind === 'rest' && route.stage) {
+    if ((route.kind === 'rest' || route.kind === 'url') && route.stage) {
       const prefix = `/${route.stage}`;
       if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
       resourcePath = path.slice(prefix.length) || '/';

@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as net from 'node:net';
+import { LambdakitError } from '../errors';
+
+export interface MotoServer {
+  readonly port: number;
+  /** http://127.0.0.1:PORT */
+  readonly endpoint: string;
+  /** Stops moto and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `moto_server` (the local AWS services) on 127.0.0.1, on the given
+ * port or a free one, and waits until it answers. The process is killed when
+ * `close()` is called or when this process exits.
+ */
+export async function startMotoServer(options: { port?: number; host?: string; command?: string } = {}): Promise<MotoServer> {
+  const host = options.host ?? '127.0.0.1';
+  const command = options.command ?? 'moto_server';
+  if (spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status !== 0) {
+    throw new LambdakitError(`${command} is not installed: lambdakit dev serves S3, DynamoDB, SQS, SNS, Kinesis and EventBridge through moto`, {
+      code: 'MotoMissing',
+      hint: "install it with `pip install 'moto[server]'`, then run lambdakit dev again",
+    });
+  }
+  const port = options.port ?? (await freePort(host));
+  if (options.port !== undefined && !(await portFree(port, host))) {
+    throw new LambdakitError(`port ${port} on ${host} is already in use, so the local AWS services cannot start there`, { code: 'PortInUse', value: port, hint: 'stop the other process or pass --services-port' });
+  }
+  const child: ChildProcess = spawn(command, ['-H', host, '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  const endpoint = `http://${host}:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new LambdakitError(`${command} exited with code ${child.exitCode} before answering: ${log.trim().split('\n').pop() ?? ''}`, { code: 'MotoFailed' });
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      kill();
+      throw new LambdakitError(`${command} did not answer on ${endpoint} within 30 s`, { code: 'MotoFailed' });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    endpoint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        process.off('exit', kill);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(kill, 3000).unref();
+      }),
+  };
+}

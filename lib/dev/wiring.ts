@@ -1,0 +1,389 @@
+import type { AssemblyModel, FunctionModel, ResourceModel, StackModel, TemplateValue } from '../assembly/model';
+
+/**
+ * What `lambdakit dev` wires: every route, mapping, subscription, notification,
+ * rule and schedule of the synthesized templates, each pointing at a function
+ * (and the alias or version it invokes) and at the resource that feeds it.
+ * CloudFormation resource types are the contract, so apps built with plain
+ * aws-cdk-lib constructs are wired the same way as lambdakit's triggers.
+ */
+
+/** A resource of some stack, found through Ref, GetAtt or a cross-stack import. */
+export interface ResourceRef {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly resource: ResourceModel;
+}
+
+export interface FunctionTarget {
+  readonly fn: FunctionModel;
+  /** Alias name or version; `$LATEST` when the template names the function itself. */
+  readonly qualifier: string;
+}
+
+export interface HttpRouteWiring {
+  readonly kind: 'http' | 'rest' | 'url';
+  readonly apiId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly payloadFormat: '1.0' | '2.0';
+  /** REST stage or function URL prefix (the path segment requests start with). */
+  readonly stage?: string;
+  readonly target: FunctionTarget;
+}
+
+export interface QueueMappingWiring {
+  readonly logicalId: string;
+  readonly queue: ResourceRef;
+  readonly target: FunctionTarget;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly maximumConcurrency?: number;
+  readonly filters: Array<Record<string, unknown>>;
+  readonly enabled: boolean;
+}
+
+export interface StreamMappingWiring {
+  readonly logicalId: string;
+  readonly kind: 'kinesis' | 'dynamodb';
+  readonly source: ResourceRef;
+  readonly target: FunctionTarget;
+  readonly startingPosition: 'LATEST' | 'TRIM_HORIZON';
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly bisectBatchOnFunctionError: boolean;
+  readonly maximumRetryAttempts: number;
+  readonly maximumRecordAgeInSeconds: number;
+  readonly reportBatchItemFailures: boolean;
+  readonly tumblingWindowInSeconds?: number;
+  readonly filters: Array<Record<string, unknown>>;
+  /** On-failure destination, raw (resolve it with the stack's resolver). */
+  readonly onFailure?: { readonly stackName: string; readonly value: TemplateValue };
+  readonly enabled: boolean;
+}
+
+export interface TopicSubscriptionWiring {
+  readonly logicalId: string;
+  readonly stackName: string;
+  readonly topic: ResourceRef;
+  readonly target: FunctionTarget;
+  readonly filterPolicy?: Record<string, unknown>;
+  readonly filterPolicyScope: 'MessageAttributes' | 'MessageBody';
+}
+
+export interface BucketNotificationWiring {
+  readonly bucket: ResourceRef;
+  readonly target: FunctionTarget;
+  readonly events: string[];
+  readonly prefix?: string;
+  readonly suffix?: string;
+}
+
+export interface RuleWiring {
+  readonly ruleName: string;
+  /** Undefined for the default bus. */
+  readonly bus?: ResourceRef;
+  readonly eventPattern: Record<string, unknown>;
+  readonly target: FunctionTarget;
+  readonly input?: string;
+  readonly inputPath?: string;
+}
+
+export interface ScheduleWiring {
+  readonly name: string;
+  readonly expression: string;
+  readonly timeZone?: string;
+  readonly target: FunctionTarget;
+  /** Scheduler's `Input` (JSON text), or undefined for an EventBridge rule schedule (which sends a Scheduled Event). */
+  readonly input?: string;
+  readonly source: 'rule' | 'scheduler';
+}
+
+export interface DevWiring {
+  readonly routes: HttpRouteWiring[];
+  readonly queueMappings: QueueMappingWiring[];
+  readonly streamMappings: StreamMappingWiring[];
+  readonly topicSubscriptions: TopicSubscriptionWiring[];
+  readonly bucketNotifications: BucketNotificationWiring[];
+  readonly rules: RuleWiring[];
+  readonly schedules: ScheduleWiring[];
+  /** Things dev does not run, each with the reason (e.g. CloudWatch Logs subscriptions). */
+  readonly unsupported: string[];
+}
+
+type Obj = { readonly [key: string]: TemplateValue };
+
+const isObj = (v: TemplateValue | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: TemplateValue | undefined, fallback: number): number => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : fallback);
+
+/** Resolves references to resources across the assembly (Ref, GetAtt, ImportValue of an export). */
+class References {
+  private readonly exports = new Map<string, { stack: StackModel; value: TemplateValue }>();
+
+  constructor(private readonly assembly: AssemblyModel) {
+    for (const stack of assembly.stacks) {
+      const outputs = (stack.template.Outputs ?? {}) as Record<string, { Value?: TemplateValue; Export?: { Name?: TemplateValue } }>;
+      for (const output of Object.values(outputs)) {
+        const name = output.Export?.Name;
+        if (typeof name === 'string' && output.Value !== undefined) this.exports.set(name, { stack, value: output.Value });
+      }
+    }
+  }
+
+  public stack(name: string): StackModel | undefined {
+    return this.assembly.stacks.find((s) => s.stackName === name);
+  }
+
+  /** Every resource a value points at, in order of appearance (looking inside Join, Select, Split, Sub...). */
+  public resourcesIn(stack: StackModel, value: TemplateValue | undefined, out: ResourceRef[] = []): ResourceRef[] {
+    if (Array.isArray(value)) {
+      for (const v of value) this.resourcesIn(stack, v, out);
+      return out;
+    }
+    if (!isObj(value)) return out;
+    const ref = value.Ref;
+    const getAtt = value['Fn::GetAtt'];
+    const imported = value['Fn::ImportValue'];
+    const id = typeof ref === 'string' ? ref : Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+    if (id) {
+      const resource = stack.resources.find((r) => r.logicalId === id);
+      if (resource) out.push({ stackName: stack.stackName, logicalId: id, resource });
+      return out;
+    }
+    if (typeof imported === 'string') {
+      const exported = this.exports.get(imported);
+      if (exported) this.resourcesIn(exported.stack, exported.value, out);
+      return out;
+    }
+    if (typeof value['Fn::Sub'] === 'string' || Array.isArray(value['Fn::Sub'])) {
+      const template = Array.isArray(value['Fn::Sub']) ? value['Fn::Sub'][0] : value['Fn::Sub'];
+      for (const m of String(template).matchAll(/\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}/g)) {
+        const resource = stack.resources.find((r) => r.logicalId === m[1]);
+        if (resource) out.push({ stackName: stack.stackName, logicalId: m[1], resource });
+      }
+    }
+    for (const v of Object.values(value)) this.resourcesIn(stack, v, out);
+    return out;
+  }
+
+  /** The first resource of a type a value points at. */
+  public resourceOf(stack: StackModel, value: TemplateValue | undefined, types: string[]): ResourceRef | undefined {
+    return this.resourcesIn(stack, value).find((r) => types.includes(r.resource.type));
+  }
+
+  /** The function (and alias or version) a value points at. */
+  public targetOf(stack: StackModel, value: TemplateValue | undefined, explicitQualifier?: TemplateValue): FunctionTarget | undefined {
+    for (const ref of this.resourcesIn(stack, value)) {
+      const owner = this.stack(ref.stackName)!;
+      if (ref.resource.type === 'AWS::Lambda::Function') {
+        const fn = owner.functions.find((f) => f.logicalId === ref.logicalId);
+        if (fn) return { fn, qualifier: typeof explicitQualifier === 'string' ? explicitQualifier : (joinedQualifier(value, fn) ?? '$LATEST') };
+      }
+      if (ref.resource.type === 'AWS::Lambda::Alias' || ref.resource.type === 'AWS::Lambda::Version') {
+        const fnId = this.resourcesIn(owner, ref.resource.properties.FunctionName).find((r) => r.resource.type === 'AWS::Lambda::Function');
+        const fn = fnId && this.stack(fnId.stackName)!.functions.find((f) => f.logicalId === fnId.logicalId);
+        if (!fn) continue;
+        if (ref.resource.type === 'AWS::Lambda::Alias') return { fn, qualifier: String(ref.resource.properties.Name) };
+        return { fn, qualifier: fn.versions.find((v) => v.logicalId === ref.logicalId)?.version ?? '$LATEST' };
+      }
+    }
+    return undefined;
+  }
+}
+
+/** `<function arn>:<alias>` written as Fn::Join (how lambdakit names an alias in SNS endpoints). */
+function joinedQualifier(value: TemplateValue | undefined, fn: FunctionModel): string | undefined {
+  const join = isObj(value) ? value['Fn::Join'] : undefined;
+  if (!Array.isArray(join) || join[0] !== ':' || !Array.isArray(join[1])) return undefined;
+  const last = join[1][join[1].length - 1];
+  return typeof last === 'string' && fn.aliases.some((a) => a.name === last) ? last : undefined;
+}
+
+function filtersOf(value: TemplateValue | undefined): Array<Record<string, unknown>> {
+  const filters = isObj(value) && Array.isArray(value.Filters) ? value.Filters : [];
+  const out: Array<Record<string, unknown>> = [];
+  for (const f of filters) {
+    if (isObj(f) && typeof f.Pattern === 'string') {
+      try {
+        out.push(JSON.parse(f.Pattern) as Record<string, unknown>);
+      } catch {
+        // An unparsable pattern matches nothing in AWS either; leave it out.
+      }
+    }
+  }
+  return out;
+}
+
+/** Reads the wiring of every stack of an assembly. */
+export function readWiring(assembly: AssemblyModel): DevWiring {
+  const refs = new References(assembly);
+  const wiring: DevWiring = { routes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], unsupported: [] };
+  const label = (stack: StackModel, r: ResourceModel) => r.cdkPath?.replace(/\/Resource$/, '') ?? `${stack.stackName}/${r.logicalId}`;
+
+  for (const stack of assembly.stacks) {
+    const byId = new Map(stack.resources.map((r) => [r.logicalId, r]));
+    for (const r of stack.resources) {
+      const p = r.properties;
+      switch (r.type) {
+        case 'AWS::ApiGatewayV2::Route': {
+          const integrationId = typeof p.Target === 'string' ? p.Target : JSON.stringify(p.Target ?? '');
+          const integration = stack.resources.find((i) => i.type === 'AWS::ApiGatewayV2::Integration' && integrationId.includes(i.logicalId));
+          const target = integration && refs.targetOf(stack, integration.properties.IntegrationUri);
+          const api = refs.resourceOf(stack, p.ApiId, ['AWS::ApiGatewayV2::Api']);
+          const routeKey = String(p.RouteKey ?? '');
+          if (!target || !api) continue;
+          const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : routeKey.split(' ');
+          const format = String(integration?.properties.PayloadFormatVersion ?? '2.0') === '1.0' ? '1.0' : '2.0';
+          wiring.routes.push({ kind: 'http', apiId: api.logicalId, method, path, payloadFormat: format, target });
+          break;
+        }
+        case 'AWS::ApiGateway::Method': {
+          const integration = isObj(p.Integration) ? p.Integration : undefined;
+          if (!integration || integration.Type !== 'AWS_PROXY') continue;
+          const target = refs.targetOf(stack, integration.Uri);
+          const api = refs.resourceOf(stack, p.RestApiId, ['AWS::ApiGateway::RestApi']);
+          if (!target || !api) continue;
+          const stage = stack.resources.find((s) => s.type === 'AWS::ApiGateway::Stage' && refs.resourceOf(stack, s.properties.RestApiId, ['AWS::ApiGateway::RestApi'])?.logicalId === api.logicalId);
+          wiring.routes.push({
+            kind: 'rest',
+            apiId: api.logicalId,
+            method: String(p.HttpMethod),
+            path: restPath(p.ResourceId, byId),
+            payloadFormat: '1.0',
+            stage: String(stage?.properties.StageName ?? 'prod'),
+            target,
+          });
+          break;
+        }
+        case 'AWS::Lambda::Url': {
+          const target = refs.targetOf(stack, p.TargetFunctionArn, p.Qualifier);
+          if (!target) continue;
+          wiring.routes.push({ kind: 'url', apiId: `url:${target.fn.constructPath}`, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target });
+          break;
+        }
+        case 'AWS::Lambda::EventSourceMapping': {
+          const target = refs.targetOf(stack, p.FunctionName);
+          if (!target) continue;
+          const source = refs.resourceOf(stack, p.EventSourceArn, ['AWS::SQS::Queue', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
+          if (!source) {
+            wiring.unsupported.push(`${label(stack, r)}: its event source is not a queue, stream or table of this app`);
+            continue;
+          }
+          const responseTypes = Array.isArray(p.FunctionResponseTypes) ? p.FunctionResponseTypes : [];
+          const common = {
+            logicalId: r.logicalId,
+            target,
+            batchSize: num(p.BatchSize, source.resource.type === 'AWS::SQS::Queue' ? 10 : 100),
+            maximumBatchingWindowSeconds: num(p.MaximumBatchingWindowInSeconds, 0),
+            reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+            filters: filtersOf(p.FilterCriteria),
+            enabled: p.Enabled !== false && p.Enabled !== 'false',
+          };
+          if (source.resource.type === 'AWS::SQS::Queue') {
+            const scaling = isObj(p.ScalingConfig) ? p.ScalingConfig : undefined;
+            wiring.queueMappings.push({ ...common, queue: source, maximumConcurrency: scaling ? num(scaling.MaximumConcurrency, 0) || undefined : undefined });
+          } else {
+            const destination = isObj(p.DestinationConfig) && isObj(p.DestinationConfig.OnFailure) ? p.DestinationConfig.OnFailure.Destination : undefined;
+            wiring.streamMappings.push({
+              ...common,
+              kind: source.resource.type === 'AWS::Kinesis::Stream' ? 'kinesis' : 'dynamodb',
+              source,
+              startingPosition: p.StartingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
+              bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
+              maximumRetryAttempts: num(p.MaximumRetryAttempts, -1),
+              maximumRecordAgeInSeconds: num(p.MaximumRecordAgeInSeconds, -1),
+              tumblingWindowInSeconds: p.TumblingWindowInSeconds === undefined ? undefined : num(p.TumblingWindowInSeconds, 0),
+              onFailure: destination === undefined ? undefined : { stackName: stack.stackName, value: destination },
+            });
+          }
+          break;
+        }
+        case 'AWS::SNS::Subscription': {
+          if (p.Protocol !== 'lambda') continue;
+          const target = refs.targetOf(stack, p.Endpoint);
+          const topic = refs.resourceOf(stack, p.TopicArn, ['AWS::SNS::Topic']);
+          if (!target || !topic) continue;
+          wiring.topicSubscriptions.push({
+            logicalId: r.logicalId,
+            stackName: stack.stackName,
+            topic,
+            target,
+            filterPolicy: isObj(p.FilterPolicy) ? (p.FilterPolicy as Record<string, unknown>) : typeof p.FilterPolicy === 'string' ? (JSON.parse(p.FilterPolicy) as Record<string, unknown>) : undefined,
+            filterPolicyScope: p.FilterPolicyScope === 'MessageBody' ? 'MessageBody' : 'MessageAttributes',
+          });
+          break;
+        }
+        case 'Custom::S3BucketNotifications': {
+          const bucket = refs.resourceOf(stack, p.BucketName, ['AWS::S3::Bucket']);
+          const config = isObj(p.NotificationConfiguration) ? p.NotificationConfiguration : undefined;
+          const configs = config && Array.isArray(config.LambdaFunctionConfigurations) ? config.LambdaFunctionConfigurations : [];
+          for (const c of configs) {
+            if (!isObj(c)) continue;
+            const target = refs.targetOf(stack, c.LambdaFunctionArn);
+            if (!target || !bucket) continue;
+            const rules = isObj(c.Filter) && isObj(c.Filter.Key) && Array.isArray(c.Filter.Key.FilterRules) ? c.Filter.Key.FilterRules : [];
+            const rule = (name: string) => rules.filter(isObj).find((x) => String(x.Name).toLowerCase() === name)?.Value as string | undefined;
+            wiring.bucketNotifications.push({ bucket, target, events: (Array.isArray(c.Events) ? c.Events : []).map(String), prefix: rule('prefix'), suffix: rule('suffix') });
+          }
+          break;
+        }
+        case 'AWS::Events::Rule': {
+          const targets = Array.isArray(p.Targets) ? p.Targets.filter(isObj) : [];
+          for (const t of targets) {
+            const target = refs.targetOf(stack, t.Arn);
+            if (!target) continue;
+            const name = label(stack, r);
+            if (typeof p.ScheduleExpression === 'string') {
+              wiring.schedules.push({ name, expression: p.ScheduleExpression, target, source: 'rule', input: typeof t.Input === 'string' ? t.Input : undefined });
+            } else if (isObj(p.EventPattern)) {
+              wiring.rules.push({
+                ruleName: name,
+                bus: p.EventBusName === undefined ? undefined : refs.resourceOf(stack, p.EventBusName, ['AWS::Events::EventBus']),
+                eventPattern: p.EventPattern as Record<string, unknown>,
+                target,
+                input: typeof t.Input === 'string' ? t.Input : undefined,
+                inputPath: typeof t.InputPath === 'string' ? t.InputPath : undefined,
+              });
+            }
+          }
+          break;
+        }
+        case 'AWS::Scheduler::Schedule': {
+          const t = isObj(p.Target) ? p.Target : undefined;
+          const target = t && refs.targetOf(stack, t.Arn);
+          if (!target || typeof p.ScheduleExpression !== 'string') continue;
+          wiring.schedules.push({
+            name: label(stack, r),
+            expression: p.ScheduleExpression,
+            timeZone: typeof p.ScheduleExpressionTimezone === 'string' ? p.ScheduleExpressionTimezone : undefined,
+            target,
+            input: typeof t?.Input === 'string' ? t.Input : undefined,
+            source: 'scheduler',
+          });
+          break;
+        }
+        case 'AWS::Logs::SubscriptionFilter':
+          wiring.unsupported.push(`${label(stack, r)}: CloudWatch Logs subscription filters do not run locally (moto has no log delivery); use \`lambdakit event logs\` to test the handler`);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return wiring;
+}
+
+/** The full path of a REST API resource, from its chain of parents. */
+function restPath(resourceId: TemplateValue | undefined, byId: Map<string, ResourceModel>): string {
+  const parts: string[] = [];
+  let current: TemplateValue | undefined = resourceId;
+  for (let depth = 0; depth < 50; depth++) {
+    const id = isObj(current) ? (typeof current.Ref === 'string' ? current.Ref : undefined) : undefined;
+    const resource = id ? byId.get(id) : undefined;
+    if (!resource || resource.type !== 'AWS::ApiGateway::Resource') break;
+    parts.unshift(String(resource.properties.PathPart));
+    current = resource.properties.ParentId;
+  }
+  return `/${parts.join('/')}`;
+}
