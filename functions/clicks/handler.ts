@@ -84,6 +84,8 @@ function currentState(event: ClickWindowEvent): ClickState {
  * invocation writes the aggregate. An empty window writes nothing.
  */
 export async function aggregate(event: ClickWindowEvent, store: AggregateStore): Promise<{ state: ClickState }> {
+  // Without a window the final invocation never comes and nothing would ever be written: say so instead.
+  if (!event.window) throw new Error('the Kinesis trigger of this function must set a tumbling window (tumblingWindow)');
   const state = addClicks(currentState(event), event.Records ?? []);
   if (!event.isFinalInvokeForWindow) return { state };
   if (state.clicks + state.invalid > 0) {

@@ -74,6 +74,12 @@ describe('click aggregation in tumbling windows', () => {
     assert.deepEqual([...saved.values()].map((a) => a.pages), [{ '/a': 1 }, { '/b': 1 }]);
   });
 
+  it('fails clearly when the trigger has no tumbling window', async () => {
+    const { store } = memoryAggregates();
+    const plain = { Records: [kinesisRecord(click('/a'), '1')] } as unknown as ClickWindowEvent;
+    await assert.rejects(aggregate(plain, store), /must set a tumbling window/);
+  });
+
   it('writes nothing for a window without records', async () => {
     const { store, saved } = memoryAggregates();
     assert.deepEqual(await aggregate(windowEvent([], {}, true), store), { state: EMPTY_STATE });
