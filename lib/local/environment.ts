@@ -89,6 +89,8 @@ interface Current {
   timer?: NodeJS.Timeout;
   sampler?: NodeJS.Timeout;
   done: boolean;
+  /** The runtime's reply, held until the function's last log lines are read (see onReply). */
+  reply?: { readonly ok: boolean; readonly body: Buffer; readonly errorType?: string; readonly at: number };
 }
 
 /**
@@ -258,9 +260,19 @@ export class ExecutionEnvironment {
       this.child?.kill('SIGKILL');
       return;
     }
-    if (!current || current.done || current.request.requestId !== reply.requestId) return;
-    if (reply.kind === 'response') this.finish(true, reply.body);
-    else this.finish(false, reply.body, reply.errorType);
+    if (!current || current.done || current.reply || current.request.requestId !== reply.requestId) return;
+    // The function is done: stop its clock now. Its last log lines were written to the stdout pipe
+    // before this request, but may be read after it; finishing on the next turn lets this poll
+    // phase deliver them, so they land before END as in CloudWatch.
+    if (current.timer) clearTimeout(current.timer);
+    if (current.sampler) clearInterval(current.sampler);
+    current.reply = reply.kind === 'response' ? { ok: true, body: reply.body, at: performance.now() } : { ok: false, body: reply.body, errorType: reply.errorType, at: performance.now() };
+    setImmediate(() => this.finishReplied(current));
+  }
+
+  private finishReplied(current: Current): void {
+    if (this.current !== current || current.done || !current.reply) return;
+    this.finish(current.reply.ok, current.reply.body, current.reply.errorType);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
@@ -270,6 +282,11 @@ export class ExecutionEnvironment {
     this.state = 'dead';
     const current = this.current;
     if (!current || current.done) return;
+    if (current.reply) {
+      // It answered before exiting: the answer stands; the pool replaces the environment.
+      this.finishReplied(current);
+      return;
+    }
     const id = current.request.requestId;
     if (this.timedOut) {
       const seconds = wasStarting && current.deliveredAt === undefined ? Math.max(INIT_LIMIT_MS / 1000, this.spec.timeoutSeconds) : this.spec.timeoutSeconds;
@@ -289,7 +306,7 @@ export class ExecutionEnvironment {
     current.done = true;
     if (current.timer) clearTimeout(current.timer);
     if (current.sampler) clearInterval(current.sampler);
-    const end = performance.now();
+    const end = current.reply?.at ?? performance.now();
     const durationMs = current.deliveredAt === undefined ? 0 : end - current.deliveredAt;
     const maxMemoryUsedMb = Math.round(this.peakMemoryMb());
     const initDurationMs = current.cold ? this.initDurationMs ?? (current.deliveredAt === undefined ? end - this.startedAt : undefined) : undefined;

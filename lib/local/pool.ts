@@ -11,11 +11,45 @@ export class ThrottledError extends Error {
   }
 }
 
+/**
+ * The concurrency of one function, shared by the pools of its versions:
+ * Lambda counts reserved concurrency per function, so `$LATEST`, version 1
+ * and an alias's weighted versions draw on the same budget.
+ */
+export class ConcurrencyBudget {
+  /** Invocations running now, across the function's versions. */
+  public inFlight = 0;
+  private readonly pools = new Set<FunctionPool>();
+
+  /**
+   * @param limit reserved concurrency when set, else the local stand-in for the account limit
+   * @param reserved whether the limit is the function's reserved concurrency (it names the throttle's reason)
+   */
+  constructor(
+    public readonly limit: number,
+    public readonly reserved: boolean,
+  ) {}
+
+  public add(pool: FunctionPool): void {
+    this.pools.add(pool);
+  }
+
+  /** Environments running for the function, busy or idle. */
+  public get environments(): number {
+    let n = 0;
+    for (const pool of this.pools) n += pool.size;
+    return n;
+  }
+
+  /** Stops an idle environment of another version, so that the function's processes stay within its limit. */
+  public evictIdle(except: FunctionPool): void {
+    for (const pool of this.pools) if (pool !== except && pool.evictIdle()) return;
+  }
+}
+
 export interface PoolOptions {
-  /** Reserved concurrency from the template, when set. */
-  readonly reservedConcurrency?: number;
-  /** Most environments of a function without reserved concurrency (the local stand-in for the account limit). */
-  readonly maxEnvironments: number;
+  /** The function's concurrency, shared with its other versions. */
+  readonly budget: ConcurrencyBudget;
   /** Idle environments are stopped after this long. */
   readonly idleTimeoutMs: number;
   readonly onOutput?: (text: string) => void;
@@ -23,8 +57,8 @@ export interface PoolOptions {
 
 /**
  * The execution environments of one function version: reuses warm ones,
- * starts more up to the concurrency limit, throttles beyond it, and stops
- * environments that stayed idle or died.
+ * starts more while the function's concurrency allows, throttles beyond it,
+ * and stops environments that stayed idle or died.
  */
 export class FunctionPool {
   private readonly environments = new Set<ExecutionEnvironment>();
@@ -36,15 +70,9 @@ export class FunctionPool {
     private readonly api: RuntimeApiServer,
     private readonly options: PoolOptions,
   ) {
+    options.budget.add(this);
     this.reaper = setInterval(() => this.reap(), Math.min(options.idleTimeoutMs, 5_000));
     this.reaper.unref();
-  }
-
-  /** The concurrency limit and whether it comes from reserved concurrency. */
-  public get limit(): { value: number; reserved: boolean } {
-    return this.options.reservedConcurrency !== undefined
-      ? { value: this.options.reservedConcurrency, reserved: true }
-      : { value: this.options.maxEnvironments, reserved: false };
   }
 
   public get size(): number {
@@ -54,11 +82,18 @@ export class FunctionPool {
   /** Runs an invocation in a warm environment, or a new one (cold start). */
   public async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
     if (this.closed) throw new Error('the local runtime is shutting down');
-    const env = this.acquire();
+    const budget = this.options.budget;
+    if (budget.inFlight >= budget.limit) {
+      throw new ThrottledError(budget.reserved ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded', budget.limit);
+    }
+    budget.inFlight++;
+    let env: ExecutionEnvironment | undefined;
     try {
+      env = this.acquire();
       return await env.invoke(request);
     } finally {
-      if (env.state === 'dead') {
+      budget.inFlight--;
+      if (env?.state === 'dead') {
         this.environments.delete(env);
         void env.kill();
       }
@@ -70,19 +105,32 @@ export class FunctionPool {
       if (env.state === 'dead') this.environments.delete(env);
     }
     // Prefer the most recently used warm environment, as Lambda tends to.
-    const idle = [...this.environments].filter((e) => e.state === 'idle').sort((a, b) => b.lastUsed - a.lastUsed)[0];
+    let idle: ExecutionEnvironment | undefined;
+    for (const env of this.environments) {
+      if (env.state === 'idle' && (!idle || env.lastUsed > idle.lastUsed)) idle = env;
+    }
     if (idle) {
       idle.state = 'busy';
       return idle;
     }
-    const limit = this.limit;
-    if (this.environments.size >= limit.value) {
-      throw new ThrottledError(limit.reserved ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded', limit.value);
-    }
+    if (this.options.budget.environments >= this.options.budget.limit) this.options.budget.evictIdle(this);
     const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput);
     this.environments.add(env);
     env.start();
     return env;
+  }
+
+  /** Stops the least recently used idle environment; false when none is idle. */
+  public evictIdle(): boolean {
+    let oldest: ExecutionEnvironment | undefined;
+    for (const env of this.environments) {
+      if (env.state === 'idle' && (!oldest || env.lastUsed < oldest.lastUsed)) oldest = env;
+    }
+    if (!oldest) return false;
+    this.environments.delete(oldest);
+    oldest.state = 'dead';
+    void oldest.kill();
+    return true;
   }
 
   private reap(): void {

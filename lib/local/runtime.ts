@@ -6,7 +6,7 @@ import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
 import { AsyncQueue, type AsyncQueueOptions } from './async-queue';
 import type { EnvironmentSpec, InvocationOutcome } from './environment';
-import { FunctionPool } from './pool';
+import { ConcurrencyBudget, FunctionPool } from './pool';
 import { RuntimeApiServer } from './runtime-api';
 
 export interface LocalRuntimeOptions {
@@ -19,7 +19,7 @@ export interface LocalRuntimeOptions {
   readonly resolver?: TemplateResolver;
   /** Variables every environment gets on top of Lambda's own (e.g. AWS_ENDPOINT_URL). */
   readonly extraEnvironment?: Readonly<Record<string, string>>;
-  /** Most environments per function without reserved concurrency. @default 16 */
+  /** Most concurrent invocations (and environments) of a function without reserved concurrency, all versions together. @default 16 */
   readonly maxEnvironments?: number;
   /** Idle environments stop after this long. @default 300000 */
   readonly idleTimeoutMs?: number;
@@ -89,6 +89,8 @@ export class LocalRuntime {
   public readonly resolver: TemplateResolver;
   public readonly asyncQueue: AsyncQueue;
   private readonly pools = new Map<string, FunctionPool>();
+  /** One concurrency budget per function, shared by the pools of its versions. */
+  private readonly budgets = new Map<string, ConcurrencyBudget>();
   private reports?: fs.WriteStream;
   private warned = new Set<string>();
 
@@ -199,12 +201,17 @@ export class LocalRuntime {
   }
 
   private poolFor(fn: FunctionModel, version: string): FunctionPool {
-    const key = `${fn.stackName}/${fn.logicalId}@${version}`;
+    const functionKey = `${fn.stackName}/${fn.logicalId}`;
+    const key = `${functionKey}@${version}`;
     let pool = this.pools.get(key);
     if (!pool) {
+      let budget = this.budgets.get(functionKey);
+      if (!budget) {
+        budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? 16, false);
+        this.budgets.set(functionKey, budget);
+      }
       pool = new FunctionPool(this.spec(fn, version), this.api, {
-        reservedConcurrency: fn.reservedConcurrency,
-        maxEnvironments: this.options.maxEnvironments ?? 16,
+        budget,
         idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000,
         onOutput: (text) => this.options.onLog?.(fn, text),
       });
