@@ -21,6 +21,16 @@ before(async () => {
     { id: 'Crash', functionName: 'crash', timeout: 1, files: { 'index.js': 'exports.handler = async (event) => { if (event.how === "exit") process.exit(1); if (event.how === "hang") await new Promise(() => setInterval(() => {}, 1000)); if (event.how === "throw") setTimeout(() => { throw new Error("async boom"); }); await new Promise((r) => setTimeout(r, 100)); return process.pid; };' } },
     { id: 'Off', functionName: 'off', reserved: 0, files: { 'index.js': 'exports.handler = async () => 1;' } },
     {
+      id: 'Single',
+      functionName: 'single',
+      reserved: 1,
+      files: { 'index.js': 'exports.handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms ?? 0)); return "ran"; };' },
+      extra: {
+        SingleV1: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Single' } } },
+        SingleLive: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { Ref: 'Single' }, FunctionVersion: { 'Fn::GetAtt': ['SingleV1', 'Version'] }, Name: 'live' } },
+      },
+    },
+    {
       id: 'Weighted',
       functionName: 'weighted',
       files: { 'index.js': 'exports.handler = async (e, context) => context.functionVersion;' },
@@ -139,4 +149,13 @@ test('a weighted alias routes to both of its versions', async () => {
     seen.add(r.ExecutedVersion!);
   }
   assert.deepEqual([...seen].sort(), ['1', '2']);
+});
+
+test('reserved concurrency belongs to the function: a call on one version uses it up for the others', async () => {
+  const running = local.invoke('single', { ms: 400 });
+  await new Promise((r) => setTimeout(r, 100));
+  await assert.rejects(local.invoke('single', {}, { qualifier: 'live' }), (e: unknown) => e instanceof ThrottledError && e.limit === 1);
+  assert.equal(JSON.parse((await running).payload), 'ran');
+  assert.equal(JSON.parse((await local.invoke('single', {}, { qualifier: 'live' })).payload), 'ran', 'free again once the first call ended');
+  assert.ok(local.runtime.environmentCount >= 1);
 });
