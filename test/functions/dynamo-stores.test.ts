@@ -15,12 +15,12 @@ import { awsAuditDeps, processStream } from '../../functions/audit/handler';
 import { deleteExpired, dynamoExpiryStore } from '../../functions/cleanup/handler';
 import { awsImageDeps, processEvent } from '../../functions/images/handler';
 import { dynamoJobStore } from '../../functions/jobs/handler';
-import { createOrder, dynamoOrderStore } from '../../functions/orders/handler';
+import { createOrder, dynamoOrderStore, handler as ordersHandler } from '../../functions/orders/handler';
 import { dynamoFulfilmentStore } from '../../functions/routing/handler';
 import { documentClient } from '../../functions/shared/aws';
 import { dynamoUserStore, getUser } from '../../functions/users/handler';
 import { type Moto, startMoto } from '../ops/moto';
-import { httpEvent, memoryLog, REGION, s3Event, streamEvent, streamRecord } from './events';
+import { httpEvent, lambdaContext, memoryLog, REGION, s3Event, streamEvent, streamRecord } from './events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -93,6 +93,24 @@ describe('DynamoDB stores against moto', () => {
     const left = await deleteExpired(dynamoExpiryStore(db, table), now + 3600);
     assert.equal(left.deleted, 5, 'the audit items expire an hour later');
     assert.ok((await db.send(new GetCommand({ TableName: table, Key: { pk: 'USER#u-1', sk: 'PROFILE' } }))).Item, 'items without expiresAt stay');
+  });
+
+  it('the handler entry itself: reads TABLE_NAME and reaches the endpoint in AWS_ENDPOINT_URL, as under lambdakit dev', async () => {
+    const table = await newTable();
+    const env = { TABLE_NAME: table, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const body = JSON.stringify({ orderId: 'ord-h', customerId: 'u-1', items: [{ sku: 'a', quantity: 1, unitPrice: 1 }] });
+      const response = await ordersHandler(httpEvent({ method: 'POST', path: '/orders', routeKey: 'POST /orders', body }), lambdaContext());
+      assert.equal(response.statusCode, 201);
+      assert.ok((await db.send(new GetCommand({ TableName: table, Key: { pk: 'ORDER#ord-h', sk: 'ORDER' } }))).Item);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('users: reads a profile, 404 for an absent one', async () => {
