@@ -14,3 +14,4 @@ export * from './constructs/resource-access';
 export * from './triggers/index';
 export * from './local/index';
 export * from './events/index';
+export * from './cost/index';

@@ -9,6 +9,8 @@ export type RegisterCommand = (program: Argv) => Argv;
  */
 import { registerCheck } from './check';
 import { registerConcurrency } from './concurrency';
+import { registerDev } from './dev';
+import { registerCost } from './cost';
 import { registerEvent } from './event';
 import { registerInvoke } from './invoke';
 import { registerLocal } from './local';
@@ -26,5 +28,7 @@ export const commands: RegisterCommand[] = [
   registerLogs,
   registerInvoke,
   registerLocal,
+  registerDev,
   registerEvent,
+  registerCost,
 ];

@@ -1,0 +1,10 @@
+export { estimateApp, type CostOptions, type CostReport } from './run';
+export { estimateCost, billedDuration, type CostBreakdown, type CostEstimate, type EstimateOptions, type FreeTierCredit, type FunctionEstimate, type FunctionUsage, type StackEstimate } from './estimate';
+export { loadPrices, tieredCost, DEFAULT_PRICE_FILE, type PriceFile, type PriceSheet, type PriceTier, type RegionPrices } from './prices';
+export { readTraffic, type Traffic, type TrafficEntry } from './traffic';
+export { readLocalReports, localDuration, percentileOf, DEFAULT_LOCAL_FACTOR, DEFAULT_LOCAL_PERCENTILE, type LocalDuration, type LocalReport } from './local-reports';
+export { readCloudWatch, type CloudWatchOptions, type CloudWatchUsage } from './cloudwatch';
+export { resolveUsage, provisionedConcurrencyOf, isDeployTimeHandler, type UsageSources } from './usage';
+export { memoryWhatIf, parseMemoryList, cpuScaledDuration, ONE_VCPU_MB, type WhatIfRow } from './what-if';
+export { overBudget, enforceBudget, type BudgetOverrun } from './budget';
+export { formatEstimate, formatWhatIf } from './format';
