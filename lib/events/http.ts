@@ -34,6 +34,13 @@ export interface HttpRequestOptions extends EventEnvironment {
    * @default '203.0.113.10'
    */
   readonly sourceIp?: string;
+  /**
+   * Add the headers a typical client sends when they are missing (User-Agent,
+   * Accept, Content-Type, Content-Length). Turn off when `headers` is exactly
+   * what a real client sent, as in a local gateway.
+   * @default true
+   */
+  readonly clientHeaders?: boolean;
 }
 
 /** A request that reaches its handler through a route (API Gateway). */
@@ -86,6 +93,7 @@ export interface ResolvedRequest {
   readonly isBase64Encoded: boolean;
   readonly sourceIp: string;
   readonly userAgent: string;
+  readonly clientHeaders: boolean;
 }
 
 const DEFAULT_USER_AGENT = 'curl/8.5.0';
@@ -111,7 +119,8 @@ export function resolveRequest(options: RoutedRequestOptions): ResolvedRequest {
   const isBase64Encoded = hasBody && (binary || options.isBase64Encoded === true);
   const body = !hasBody ? undefined : isBase64Encoded ? Buffer.from(options.body as string | Uint8Array).toString('base64') : (options.body as string);
   const headers = entries(options.headers);
-  const userAgent = headers.find(([name]) => name.toLowerCase() === 'user-agent')?.[1][0] ?? DEFAULT_USER_AGENT;
+  const clientHeaders = options.clientHeaders ?? true;
+  const userAgent = headers.find(([name]) => name.toLowerCase() === 'user-agent')?.[1][0] ?? (clientHeaders ? DEFAULT_USER_AGENT : '');
   return {
     method,
     path,
@@ -123,6 +132,7 @@ export function resolveRequest(options: RoutedRequestOptions): ResolvedRequest {
     isBase64Encoded,
     sourceIp: options.sourceIp ?? '203.0.113.10',
     userAgent,
+    clientHeaders,
   };
 }
 
@@ -175,16 +185,19 @@ export function traceHeader(context: EventContext): string {
 }
 
 /**
- * The headers a client and the front door send, with the user's headers on top.
+ * The headers a client and the front door send (host, trace and forwarding
+ * headers are always the service's), with the user's headers on top.
  * Names are kept as given; callers lowercase them where the service does.
  */
 export function requestHeaders(request: ResolvedRequest, context: EventContext, host: string, proto: 'http' | 'https'): [string, string[]][] {
   const out = new Map<string, [string, string[]]>();
   const set = (name: string, value: string) => out.set(name.toLowerCase(), [name, [value]]);
   set('Host', host);
-  set('User-Agent', request.userAgent);
-  set('Accept', '*/*');
-  if (request.body !== undefined) {
+  if (request.clientHeaders) {
+    set('User-Agent', request.userAgent);
+    set('Accept', '*/*');
+  }
+  if (request.body !== undefined && request.clientHeaders) {
     set('Content-Type', request.isBase64Encoded ? 'application/octet-stream' : looksLikeJson(request.body) ? 'application/json' : 'text/plain');
     set('Content-Length', String(request.isBase64Encoded ? Buffer.from(request.body, 'base64').length : Buffer.byteLength(request.body)));
   }

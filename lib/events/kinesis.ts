@@ -7,6 +7,12 @@ export interface KinesisRecordOptions {
   readonly data: string | Uint8Array;
   /** Partition key. @default - the event's partitionKey */
   readonly partitionKey?: string;
+  /** Sequence number the stream gave the record. @default - one above the previous record's */
+  readonly sequenceNumber?: string;
+  /** When the record arrived, epoch milliseconds. @default - just before the event's time, in batch order */
+  readonly arrivalTimestamp?: number;
+  /** Shard the record was read from. @default 'shardId-000000000000' */
+  readonly shardId?: string;
 }
 
 export interface KinesisEventOptions extends EventEnvironment {
@@ -28,7 +34,6 @@ export function kinesisEvent(options: KinesisEventOptions = {}): KinesisStreamEv
   const records = (options.records ?? ['{"hello":"world"}']).map((r) => (typeof r === 'string' || r instanceof Uint8Array ? { data: r } : r));
   if (records.length === 0) invalidOption('records', 'a batch has at least one record', 0, 'pass at least one record');
   const streamArn = context.arn('kinesis', `stream/${stream}`);
-  const shardId = 'shardId-000000000000';
   const role = context.arn('iam', `role/${options.roleName ?? 'lambda-kinesis-role'}`, { region: '' });
   // Kinesis sequence numbers are 56-digit decimals that grow within a shard.
   let sequence = BigInt(`49${context.digits(54)}`);
@@ -36,7 +41,8 @@ export function kinesisEvent(options: KinesisEventOptions = {}): KinesisStreamEv
     Records: records.map((record, i) => {
       const partitionKey = record.partitionKey ?? options.partitionKey ?? 'partition-1';
       if (partitionKey.length === 0 || partitionKey.length > 256) invalidOption('partitionKey', 'a partition key has 1-256 characters', partitionKey, 'pass a partition key like user-42');
-      sequence += BigInt(1 + context.bytes(1)[0]) * 1_000_000_000n;
+      if (record.sequenceNumber !== undefined && !/^\d+$/.test(record.sequenceNumber)) invalidOption('sequenceNumber', `"${record.sequenceNumber}" is not a decimal sequence number`, record.sequenceNumber, 'pass the number the stream gave the record');
+      sequence = record.sequenceNumber !== undefined ? BigInt(record.sequenceNumber) : sequence + BigInt(1 + context.bytes(1)[0]) * 1_000_000_000n;
       return {
         kinesis: {
           kinesisSchemaVersion: '1.0',
@@ -44,11 +50,11 @@ export function kinesisEvent(options: KinesisEventOptions = {}): KinesisStreamEv
           sequenceNumber: sequence.toString(),
           data: Buffer.from(record.data).toString('base64'),
           // Seconds with millisecond precision; records of a batch arrived in order.
-          approximateArrivalTimestamp: (context.now.getTime() - (records.length - i) * 10) / 1000,
+          approximateArrivalTimestamp: (record.arrivalTimestamp ?? context.now.getTime() - (records.length - i) * 10) / 1000,
         },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',
-        eventID: `${shardId}:${sequence.toString()}`,
+        eventID: `${record.shardId ?? 'shardId-000000000000'}:${sequence.toString()}`,
         eventName: 'aws:kinesis:record',
         invokeIdentityArn: role,
         awsRegion: context.region,

@@ -12,6 +12,12 @@ export interface SqsMessageOptions {
   readonly groupId?: string;
   /** Times the message has been received, this delivery included. @default 1 */
   readonly receiveCount?: number;
+  /** Message id SQS gave the message. @default - a generated UUID */
+  readonly messageId?: string;
+  /** Receipt handle of this receive. @default - generated */
+  readonly receiptHandle?: string;
+  /** When the message was sent, epoch milliseconds. @default - just before the event's time, in batch order */
+  readonly sentTimestamp?: number;
 }
 
 export interface SqsEventOptions extends EventEnvironment {
@@ -47,13 +53,13 @@ export function sqsEvent(options: SqsEventOptions = {}): SQSEvent {
   return {
     Records: messages.map((message, i) => {
       // Messages of one batch were sent a few milliseconds apart, oldest first.
-      const sent = context.now.getTime() - (messages.length - i) * 5;
+      const sent = message.sentTimestamp ?? context.now.getTime() - (messages.length - i) * 5;
       const attributes = message.attributes ?? options.attributes ?? {};
       const messageAttributes = toMessageAttributes(attributes);
       sequence += 1n;
       const record: SQSRecord = {
-        messageId: context.uuid(),
-        receiptHandle: `AQEB${context.base64(180)}`,
+        messageId: message.messageId ?? context.uuid(),
+        receiptHandle: message.receiptHandle ?? `AQEB${context.base64(180)}`,
         body: message.body,
         attributes: {
           ApproximateReceiveCount: String(message.receiveCount ?? 1),

@@ -73,6 +73,14 @@ describe('httpApiEvent (payload 2.0)', () => {
   });
 });
 
+describe('headers a real client sent (clientHeaders: false)', () => {
+  it('adds only the service\'s host, trace and forwarding headers', () => {
+    const event = httpApiEvent({ ...fixed, clientHeaders: false, headers: { 'content-type': 'text/csv' }, body: 'a,b' });
+    assert.deepEqual(Object.keys(event.headers).sort(), ['content-type', 'host', 'x-amzn-trace-id', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto']);
+    assert.equal(event.requestContext.http.userAgent, '');
+  });
+});
+
 describe('functionUrlEvent', () => {
   it('uses the $default route and the URL host, with a UUID request id', () => {
     const event = functionUrlEvent({ ...fixed, path: '/hook', method: 'post', body: 'x=1' });

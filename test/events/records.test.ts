@@ -67,6 +67,14 @@ describe('sqsEvent', () => {
     assert.equal(first.md5OfMessageAttributes, undefined);
   });
 
+  it('keeps the ids and times of messages a poller received', () => {
+    const [record] = sqsEvent({ ...fixed, messages: [{ body: 'x', messageId: 'm-1', receiptHandle: 'rh-1', sentTimestamp: 1000, receiveCount: 3 }] }).Records;
+    assert.equal(record.messageId, 'm-1');
+    assert.equal(record.receiptHandle, 'rh-1');
+    assert.equal(record.attributes.SentTimestamp, '1000');
+    assert.equal(record.attributes.ApproximateReceiveCount, '3');
+  });
+
   it('matches the MD5 SQS computes for String attributes', () => {
     // Computed by hand from SQS's encoding: length-prefixed name, type, transport byte 1, value.
     const expected = createHash('md5')
