@@ -337,8 +337,9 @@ export function restApiEvent(options: RestApiEventOptions = {}): APIGatewayProxy
     query[name] = values[values.length - 1];
     multiQuery[name] = values;
   }
-  const resource = request.resource ?? '/{proxy+}';
-  const pathParameters = request.resource ? request.pathParameters : { proxy: request.path.replace(/^\//, ''), ...request.pathParameters };
+  // Without a route key the request reaches a greedy proxy resource; the root path is its own resource.
+  const resource = request.resource ?? (request.path === '/' ? '/' : '/{proxy+}');
+  const pathParameters = resource === '/{proxy+}' ? { proxy: request.path.replace(/^\//, ''), ...request.pathParameters } : request.pathParameters;
   return {
     resource,
     path: request.path,

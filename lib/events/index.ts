@@ -1,5 +1,14 @@
 export { EventContext, type EventEnvironment } from './context';
-export * from './http';
+export {
+  httpApiEvent,
+  restApiEvent,
+  functionUrlEvent,
+  type HttpRequestOptions,
+  type RoutedRequestOptions,
+  type HttpApiEventOptions,
+  type RestApiEventOptions,
+  type FunctionUrlEventOptions,
+} from './http';
 export * from './alb';
 export * from './s3';
 export * from './sqs';

@@ -119,6 +119,9 @@ describe('restApiEvent (payload 1.0)', () => {
     assert.deepEqual(event.pathParameters, { proxy: 'a/b' });
     assert.equal(event.queryStringParameters, null);
     assert.equal(event.multiValueQueryStringParameters, null);
+    const root = restApiEvent({ ...fixed, path: '/' });
+    assert.equal(root.resource, '/');
+    assert.equal(root.pathParameters, null);
   });
 });
 
