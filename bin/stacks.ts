@@ -113,7 +113,7 @@ export class ProcessingStack extends Stack {
     new LambdaFunction(this, 'Worker', {
       entry: 'functions/jobs/handler.ts',
       triggers: [new QueueTrigger(jobs, { batchSize: 10, maxBatchingWindow: Duration.seconds(1) })],
-    }).useTable(table, { access: 'readWrite' });
+    }).useTable(table, { access: 'write' });
 
     new LambdaFunction(this, 'Cleanup', {
       entry: 'functions/cleanup/handler.ts',
@@ -138,7 +138,7 @@ export class ProcessingStack extends Stack {
     new LambdaFunction(this, 'Analytics', {
       entry: 'functions/analytics/handler.ts',
       triggers: [new TopicTrigger(orders)],
-    }).useTable(table, { access: 'readWrite' });
+    }).useTable(table, { access: 'write' });
 
     const clickFailures = new WorkQueue(this, 'ClickFailures');
     new LambdaFunction(this, 'Clicks', {
@@ -157,6 +157,6 @@ export class ProcessingStack extends Stack {
     new LambdaFunction(this, 'RouteOrder', {
       entry: 'functions/routing/handler.ts',
       triggers: [new EventRuleTrigger({ eventBus: bus, eventPattern: { source: ['lambdakit.orders'], detailType: ['order.placed'] } })],
-    }).useTable(table, { access: 'readWrite' });
+    }).useTable(table, { access: 'write' });
   }
 }

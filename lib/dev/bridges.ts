@@ -62,7 +62,7 @@ class QueueBridge implements DevWorker {
   private async run(): Promise<void> {
     while (!this.abort.signal.aborted) {
       try {
-        const received = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }), { abortSignal: this.abort.signal });
+        const received = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
         const done: string[] = [];
         for (const message of received.Messages ?? []) {
           try {

@@ -137,8 +137,7 @@ export class SqsPoller implements DevWorker {
           WaitTimeSeconds: messages.length === 0 ? 1 : 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
-        }),
-        { abortSignal: this.abort.signal },
+        })
       );
       messages.push(...(response.Messages ?? []));
       if ((response.Messages ?? []).length === 0 && (messages.length > 0 || windowMs === 0)) break;

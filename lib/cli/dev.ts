@@ -1,0 +1,49 @@
+import type { Argv } from 'yargs';
+
+export function registerDev(program: Argv): Argv {
+  return program.command(
+    'dev',
+    'Run the whole app locally: functions, HTTP routes, triggers and the AWS services they use (moto), no Docker and no AWS account',
+    (y) =>
+      y
+        .option('port', { type: 'number', default: 3000, describe: 'HTTP gateway port (API Gateway routes and function URLs)' })
+        .option('lambda-port', { type: 'number', default: 3001, describe: 'Lambda Invoke API port' })
+        .option('services-port', { type: 'number', describe: 'Port of the local AWS services (default: a free port)' })
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind (loopback unless you ask otherwise)' })
+        .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory' })
+        .option('synth', { type: 'boolean', default: true, describe: 'Synthesize the app (cdk.json) first; --no-synth uses the assembly as it is' })
+        .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line instead of text' })
+        .option('fast-retries', { type: 'boolean', default: false, describe: 'Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes' })
+        .option('schedules-every', { type: 'number', describe: 'Fire every schedule each N seconds instead of its expression' })
+        .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' }),
+    async (args) => {
+      const { DevServer } = await import('../dev/dev');
+      const started = performance.now();
+      const dev = await DevServer.start({
+        port: args.port,
+        lambdaPort: args.lambdaPort,
+        servicesPort: args.servicesPort,
+        host: args.host,
+        app: args.app,
+        synth: args.synth,
+        json: args.json,
+        fastRetries: args.fastRetries,
+        scheduleEveryMs: args.schedulesEvery === undefined ? undefined : args.schedulesEvery * 1000,
+        reportsFile: args.reports ? undefined : false,
+      });
+      const readyMs = performance.now() - started;
+      if (args.json) process.stdout.write(`${JSON.stringify({ ...dev.summaryJson(), readyMs: Math.round(readyMs) })}\n`);
+      else process.stdout.write(`${dev.summary()}  ready in ${(readyMs / 1000).toFixed(1)} s — Ctrl-C stops everything\n`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      process.stderr.write(`\n${signal}: stopping...\n`);
+      const { undelivered } = await dev.close();
+      if (undelivered > 0) {
+        process.stderr.write(`lambdakit: ${undelivered} asynchronous invocation(s) were not finished before shutdown\n`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}

@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import * as net from 'node:net';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { AssemblyModel, FunctionModel } from '../assembly/model';
+import { TemplateResolver } from '../assembly/resolve';
+import { LambdakitError } from '../errors';
+import { LocalLambda, ThrottledError, type InvocationLogEntry } from '../local';
+import { loadAssembly } from '../local/inputs';
+import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
+import { Gateway, type GatewayRoute } from './gateway';
+import type { DevInvoker, DevTarget, DevWorker } from './invoker';
+import { startMotoServer, type MotoServer } from './moto-server';
+import { filterView, matchesFilterPolicy, matchesPattern } from './patterns';
+import { SqsPoller } from './pollers/sqs';
+import { StreamPoller, dynamodbSource, kinesisSource } from './pollers/streams';
+import { parseSchedule } from './schedules';
+import { provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from './services';
+import { readWiring, type DevWiring, type FunctionTarget } from './wiring';
+
+export interface DevOptions {
+  /** Directory holding cdk.json. @default process.cwd() */
+  readonly cwd?: string;
+  /** Cloud assembly directory. @default 'cdk.out' */
+  readonly app?: string;
+  /** Synthesize before starting. @default true */
+  readonly synth?: boolean;
+  /** HTTP gateway port. @default 3000 */
+  readonly port?: number;
+  /** Lambda Invoke API port. @default 3001 */
+  readonly lambdaPort?: number;
+  /** Local AWS services (moto) port. @default - a free port */
+  readonly servicesPort?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Machine-readable lines (one JSON object each). @default false */
+  readonly json?: boolean;
+  /** Colour in log lines. @default - when the output is a terminal */
+  readonly color?: boolean;
+  /** Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes. @default false */
+  readonly fastRetries?: boolean;
+  /** Fire every schedule at this interval instead of its expression (for trying them out). @default - the expressions */
+  readonly scheduleEveryMs?: number;
+  /** Where log lines go. @default process.stdout */
+  readonly out?: NodeJS.WritableStream;
+  /** Where function output goes. @default process.stderr */
+  readonly err?: NodeJS.WritableStream;
+  /** Record REPORT lines for `lambdakit cost`. @default '<cwd>/.lambdakit/local-reports.jsonl' */
+  readonly reportsFile?: string | false;
+}
+
+const COLORS = { dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' };
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `lambdakit dev`: the whole application on this machine. The local AWS
+ * services (moto) hold the app's tables, buckets, queues, topics, streams and
+ * buses; the local Lambda runtime runs its functions; the gateway serves its
+ * HTTP routes; pollers and bridges deliver its triggers as Lambda would.
+ */
+export class DevServer {
+  public static async start(options: DevOptions = {}): Promise<DevServer> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? 3000;
+    const lambdaPort = options.lambdaPort ?? 3001;
+    for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)']] as const) {
+      if (p !== 0 && !(await portFree(p, host))) {
+        throw new LambdakitError(`port ${p} on ${host} is already in use (${what}); is another lambdakit dev running?`, { code: 'PortInUse', value: p, hint: 'stop the other process or choose another port' });
+      }
+    }
+    const assembly = await loadAssembly({ cwd: options.cwd, app: options.app, synth: options.synth ?? true });
+    const server = new DevServer(assembly, options);
+    try {
+      await server.boot(host, port, lambdaPort);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  public readonly wiring: DevWiring;
+  public moto?: MotoServer;
+  public local?: LocalLambda;
+  public gateway?: Gateway;
+  public resources: ProvisionedResource[] = [];
+  private clients?: ServiceClients;
+  private streamsClient?: DynamoDBStreamsClient;
+  private readonly workers: DevWorker[] = [];
+  private readonly timers = new Map<string, ScheduleTimer>();
+  private readonly out: NodeJS.WritableStream;
+  private readonly err: NodeJS.WritableStream;
+  private readonly color: boolean;
+
+  private constructor(
+    public readonly assembly: AssemblyModel,
+    private readonly options: DevOptions,
+  ) {
+    this.wiring = readWiring(assembly);
+    this.out = options.out ?? process.stdout;
+    this.err = options.err ?? process.stderr;
+    this.color = !options.json && (options.color ?? Boolean((this.out as NodeJS.WriteStream).isTTY));
+  }
+
+  private paint(color: keyof typeof COLORS, text: string): string {
+    return this.color ? `${COLORS[color]}${text}${COLORS.reset}` : text;
+  }
+
+  private async boot(host: string, port: number, lambdaPort: number): Promise<void> {
+    this.moto = await startMotoServer({ port: this.options.servicesPort, host });
+    this.clients = serviceClients(this.moto.endpoint);
+    const resolver = new TemplateResolver(this.assembly);
+    this.resources = await provisionServices(this.assembly, resolver, this.clients);
+    this.local = await LocalLambda.start({
+      assembly: this.assembly,
+      resolver,
+      port: lambdaPort,
+      host,
+      reportsFile: this.options.reportsFile,
+      // Functions are built for the newest Lambda runtime but run here on this machine's Node.js: the SDK's notice about it is noise.
+      extraEnvironment: { AWS_ENDPOINT_URL: this.moto.endpoint, LAMBDAKIT_DEV: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      onInvocation: (entry) => this.logInvocation(entry),
+      onLog: (fn, text) => this.logOutput(fn, text),
+      async: {
+        endpoint: this.moto.endpoint,
+        retryDelaysMs: this.options.fastRetries ? [1000, 2000] : undefined,
+        onDelivery: (d) => this.event(d.error ? 'warn' : 'info', `${d.kind} of ${d.function} → ${d.targetArn.split(':').pop()}${d.error ? ` failed: ${d.error}` : ''}`, { ...d }),
+      },
+    });
+    const invoker = this.invoker();
+    const routeTargets = new Map<GatewayRoute, DevTarget>();
+    const routes: GatewayRoute[] = this.wiring.routes.map((r) => {
+      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath };
+      routeTargets.set(route, toDevTarget(r.target));
+      return route;
+    });
+    this.gateway = await Gateway.start({
+      routes,
+      port,
+      host,
+      invoke: (route, event) => invoker.invoke(routeTargets.get(route)!, event, `${route.method} ${route.path}`),
+    });
+    await this.startTriggers(invoker, resolver);
+  }
+
+  /** The invoker the gateway, pollers and bridges share: the local runtime, by construct path. */
+  private invoker(): DevInvoker {
+    const local = this.local!;
+    return {
+      invoke: async (target, payload, trigger) => {
+        const resolved = local.runtime.resolve(target.functionPath, target.qualifier);
+        try {
+          const outcome = await local.runtime.invoke(resolved, Buffer.from(payload), { trigger });
+          return { payload: outcome.payload.toString('utf8'), functionError: outcome.ok ? undefined : 'Unhandled' };
+        } catch (error) {
+          if (error instanceof ThrottledError) return { payload: JSON.stringify({ errorType: 'TooManyRequestsException', errorMessage: error.message }), functionError: 'Throttled' };
+          throw error;
+        }
+      },
+      invokeAsync: async (target, payload, trigger) => {
+        local.runtime.invokeAsync(local.runtime.resolve(target.functionPath, target.qualifier), Buffer.from(payload), trigger);
+      },
+    };
+  }
+
+  private async startTriggers(invoker: DevInvoker, resolver: TemplateResolver): Promise<void> {
+    const clients = this.clients!;
+    const known = (stackName: string, logicalId: string, attribute?: string) =>
+      resolver.resolve(stackName, attribute ? { 'Fn::GetAtt': [logicalId, attribute] } : { Ref: logicalId });
+    const onError = (what: string) => (error: Error) => this.event('warn', `${what}: ${error.message}`);
+
+    for (const m of this.wiring.queueMappings.filter((x) => x.enabled)) {
+      const queueUrl = known(m.queue.stackName, m.queue.logicalId)!;
+      const queueArn = known(m.queue.stackName, m.queue.logicalId, 'Arn')!;
+      const filters = m.filters;
+      const poller = new SqsPoller(
+        clients.sqs,
+        {
+          queueUrl,
+          queueArn,
+          batchSize: m.batchSize,
+          maximumBatchingWindowSeconds: m.maximumBatchingWindowSeconds,
+          reportBatchItemFailures: m.reportBatchItemFailures,
+          concurrency: Math.min(m.maximumConcurrency ?? 2, 4),
+          filter: filters.length ? (record) => filters.some((f) => matchesPattern(f, filterView(record as never))) : undefined,
+        },
+        toDevTarget(m.target),
+        invoker,
+        onError(`queue poller ${m.queue.logicalId}`),
+      );
+      poller.start();
+      this.workers.push(poller);
+    }
+
+    for (const m of this.wiring.streamMappings.filter((x) => x.enabled)) {
+      const arn = m.kind === 'kinesis' ? known(m.source.stackName, m.source.logicalId, 'Arn')! : known(m.source.stackName, m.source.logicalId, 'StreamArn')!;
+      this.streamsClient ??= new DynamoDBStreamsClient({ endpoint: clients.endpoint, region: clients.region, credentials: { accessKeyId: 'lambdakit-local', secretAccessKey: 'lambdakit-local' } });
+      const source = m.kind === 'kinesis' ? kinesisSource(clients.kinesis, arn, clients.region) : dynamodbSource(this.streamsClient, arn, clients.region);
+      const destination = m.onFailure ? resolver.resolve(m.onFailure.stackName, m.onFailure.value) : undefined;
+      const filters = m.filters;
+      const poller = new StreamPoller(
+        source,
+        {
+          startingPosition: m.startingPosition,
+          batchSize: m.batchSize,
+          maximumBatchingWindowSeconds: m.maximumBatchingWindowSeconds,
+          bisectBatchOnFunctionError: m.bisectBatchOnFunctionError,
+          maximumRetryAttempts: m.maximumRetryAttempts,
+          maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,
+          reportBatchItemFailures: m.reportBatchItemFailures,
+          tumblingWindowInSeconds: m.tumblingWindowInSeconds,
+          functionArn: this.local!.runtime.functionArn(m.target.fn, m.target.qualifier),
+          filter: filters.length ? (record) => filters.some((f) => matchesPattern(f, filterView(record))) : undefined,
+          onFailure: destination ? (record) => this.sendRecord(destination, record) : undefined,
+        },
+        toDevTarget(m.target),
+        invoker,
+        onError(`stream poller ${m.source.logicalId}`),
+      );
+      poller.start();
+      this.workers.push(poller);
+    }
+
+    const byBucket = groupBy(this.wiring.bucketNotifications, (n) => `${n.bucket.stackName}/${n.bucket.logicalId}`);
+    for (const notifications of byBucket.values()) {
+      const bucket = notifications[0].bucket;
+      const subs: BucketSubscription[] = notifications.map((n) => ({ target: toDevTarget(n.target), events: n.events, prefix: n.prefix, suffix: n.suffix }));
+      this.workers.push(await startBucketBridge({ s3: clients.s3, sqs: clients.sqs }, known(bucket.stackName, bucket.logicalId)!, subs, invoker, onError(`bucket ${bucket.logicalId}`)));
+    }
+
+    const byTopic = groupBy(this.wiring.topicSubscriptions, (s) => `${s.topic.stackName}/${s.topic.logicalId}`);
+    for (const subscriptions of byTopic.values()) {
+      const topic = subscriptions[0].topic;
+      const topicArn = known(topic.stackName, topic.logicalId)!;
+      const subs: TopicSubscription[] = subscriptions.map((s) => ({
+        target: toDevTarget(s.target),
+        subscriptionArn: `${topicArn}:${s.logicalId}`,
+        accepts: (message) => matchesFilterPolicy(s.filterPolicy, s.filterPolicyScope, message),
+      }));
+      this.workers.push(await startTopicBridge({ sns: clients.sns, sqs: clients.sqs }, topicArn, subs, invoker, onError(`topic ${topic.logicalId}`)));
+    }
+
+    const byBus = groupBy(this.wiring.rules, (r) => (r.bus ? `${r.bus.stackName}/${r.bus.logicalId}` : 'default'));
+    for (const rules of byBus.values()) {
+      const bus = rules[0].bus;
+      const busName = bus ? known(bus.stackName, bus.logicalId)! : 'default';
+      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath }));
+      this.workers.push(await startBusBridge({ events: clients.events, sqs: clients.sqs }, busName, subs, invoker, onError(`bus ${busName}`)));
+    }
+
+    for (const s of this.wiring.schedules) {
+      const every = this.options.scheduleEveryMs;
+      const next = every ? (after: Date) => new Date(after.getTime() + every) : parseSchedule(s.expression, s.timeZone);
+      const payload = (at: Date) =>
+        s.source === 'scheduler'
+          ? (s.input ?? '{}')
+          : JSON.stringify({ version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), region: clients.region, resources: [`arn:aws:events:${clients.region}:123456789012:rule/${s.name.replace(/\//g, '-')}`], detail: {} });
+      const timer = new ScheduleTimer(s.name, next, toDevTarget(s.target), payload, invoker, onError(`schedule ${s.name}`));
+      timer.start();
+      this.timers.set(s.name, timer);
+      this.workers.push(timer);
+    }
+  }
+
+  /** Sends an on-failure record of a stream mapping to its SQS queue or SNS topic. */
+  private async sendRecord(arn: string, record: Record<string, unknown>): Promise<void> {
+    const clients = this.clients!;
+    const body = JSON.stringify(record);
+    if (arn.includes(':sqs:')) {
+      const name = arn.split(':').pop()!;
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: `${clients.endpoint}/123456789012/${name}`, MessageBody: body }));
+    } else if (arn.includes(':sns:')) {
+      await clients.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
+    }
+    this.event('warn', `failed stream records described to ${arn.split(':').pop()}`);
+  }
+
+  /** Fires a schedule now (by its construct path), as `dev` does on request and tests do. */
+  public fireSchedule(name: string): void {
+    const timer = this.timers.get(name) ?? [...this.timers.entries()].find(([n]) => n.startsWith(name))?.[1];
+    if (!timer) throw new LambdakitError(`no schedule named ${name}; schedules: ${[...this.timers.keys()].join(', ') || 'none'}`, { code: 'ScheduleNotFound' });
+    timer.fire();
+  }
+
+  private logInvocation(entry: InvocationLogEntry): void {
+    const o = entry.outcome;
+    const status = o.ok ? 'ok' : (o.errorType ?? 'error');
+    if (this.options.json) {
+      this.out.write(`${JSON.stringify({ type: 'invocation', time: new Date().toISOString(), function: entry.fn.constructPath, version: entry.version, trigger: entry.trigger, durationMs: Number(o.durationMs.toFixed(2)), cold: o.cold, initDurationMs: o.initDurationMs, status, requestId: o.requestId })}\n`);
+      return;
+    }
+    const time = new Date().toISOString().slice(11, 19);
+    const start = o.cold ? this.paint('yellow', `cold ${o.initDurationMs?.toFixed(0) ?? '?'} ms`) : this.paint('dim', 'warm');
+    this.out.write(`${this.paint('dim', time)}  ${this.paint('cyan', entry.fn.constructPath.padEnd(24))}  ${entry.trigger.padEnd(28)}  ${o.durationMs.toFixed(1).padStart(7)} ms  ${start}  ${o.ok ? this.paint('green', status) : this.paint('red', status)}\n`);
+  }
+
+  private logOutput(fn: FunctionModel, text: string): void {
+    if (this.options.json) return;
+    for (const line of text.split('\n')) {
+      if (!line.trim() || /^(START|END|REPORT) RequestId:/.test(line)) continue;
+      this.err.write(`${this.paint('dim', `[${fn.constructPath}]`)} ${line}\n`);
+    }
+  }
+
+  private event(level: 'info' | 'warn', message: string, fields: Record<string, unknown> = {}): void {
+    if (this.options.json) this.out.write(`${JSON.stringify({ type: 'event', level, time: new Date().toISOString(), message, ...fields })}\n`);
+    else this.out.write(`${level === 'warn' ? this.paint('yellow', 'warn') : this.paint('dim', 'info')}  ${message}\n`);
+  }
+
+  /** The ready message: URLs, routes, resources and what does not run locally. */
+  public summary(): string {
+    const gateway = this.gateway!.url;
+    const lines = [
+      `lambdakit dev: ${this.assembly.functions.length} functions of ${this.assembly.stacks.length} stacks running locally`,
+      `  HTTP gateway    ${gateway}`,
+      ...this.wiring.routes.map((r) => `    ${r.method.padEnd(6)} ${gateway}${r.kind === 'http' ? '' : `/${r.stage}`}${r.path === '$default' ? '/' : r.path}  → ${r.target.fn.constructPath}`),
+      `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} ...)`,
+      `  AWS services    ${this.moto!.endpoint}  (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
+      ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
+      `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
+      ...this.wiring.unsupported.map((u) => `  not local       ${u}`),
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+
+  public summaryJson(): Record<string, unknown> {
+    return {
+      type: 'ready',
+      gateway: this.gateway!.url,
+      lambda: this.local!.url,
+      services: this.moto!.endpoint,
+      routes: this.wiring.routes.map((r) => ({ method: r.method, path: r.path, kind: r.kind, stage: r.stage, function: r.target.fn.constructPath })),
+      resources: this.resources,
+    };
+  }
+
+  /** Stops triggers, the gateway, the runtime (draining its async queue) and the local services. */
+  public async close(): Promise<{ undelivered: number }> {
+    await Promise.all(this.workers.map((w) => w.stop().catch(() => undefined)));
+    await this.gateway?.close();
+    const report = this.local ? await this.local.close({ drainMs: 3_000 }) : { undelivered: 0 };
+    this.clients?.destroy();
+    this.streamsClient?.destroy();
+    await this.moto?.close();
+    return report;
+  }
+}
+
+function toDevTarget(target: FunctionTarget): DevTarget {
+  return { functionPath: target.fn.constructPath, qualifier: target.qualifier };
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}

@@ -1,0 +1,178 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AssemblyModel, ResourceModel, TemplateValue } from '../assembly/model';
+import type { TemplateResolver } from '../assembly/resolve';
+
+/** SDK clients for the local services, all pointed at one endpoint. */
+export interface ServiceClients {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly kinesis: KinesisClient;
+  readonly events: EventBridgeClient;
+  destroy(): void;
+}
+
+export function serviceClients(endpoint: string, region = 'us-east-1'): ServiceClients {
+  const config = { endpoint, region, credentials: { accessKeyId: 'lambdakit-local', secretAccessKey: 'lambdakit-local' } };
+  const clients = {
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    sqs: new SQSClient(config),
+    sns: new SNSClient(config),
+    dynamodb: new DynamoDBClient(config),
+    // Kinesis speaks HTTP/2 by default; the local services speak HTTP/1.1.
+    kinesis: new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() }),
+    events: new EventBridgeClient(config),
+  };
+  return {
+    endpoint,
+    region,
+    ...clients,
+    destroy: () => Object.values(clients).forEach((c) => c.destroy()),
+  };
+}
+
+/** What was created for one template resource. */
+export interface ProvisionedResource {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly name: string;
+}
+
+const isObj = (v: TemplateValue | undefined): v is { [key: string]: TemplateValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const already = (error: unknown, ...names: string[]) => names.includes((error as { name?: string })?.name ?? '');
+
+/**
+ * Creates the data resources of an assembly in the local services: tables
+ * (keys, indexes, streams, TTL), buckets, queues (dead-letter queues first,
+ * then redrive policies pointing at them), topics, streams and event buses.
+ * Names are the template's own or `<stack>-<logicalId>`. Each resource's
+ * real values (queue URLs, stream ARNs...) are recorded in the resolver, so
+ * functions' environment variables resolve to them. Re-running is harmless.
+ */
+export async function provisionServices(assembly: AssemblyModel, resolver: TemplateResolver, clients: ServiceClients): Promise<ProvisionedResource[]> {
+  const created: ProvisionedResource[] = [];
+  const resources = assembly.stacks.flatMap((s) => s.resources);
+  const record = (r: ResourceModel, name: string) => created.push({ stackName: r.stackName, logicalId: r.logicalId, type: r.type, name });
+  const region = clients.region;
+  const account = '123456789012';
+
+  for (const r of resources.filter((x) => x.type === 'AWS::DynamoDB::Table')) {
+    const name = resolver.physicalName(r);
+    const p = r.properties;
+    const keys = (p.KeySchema ?? []) as unknown as KeySchemaElement[];
+    const stream = isObj(p.StreamSpecification) ? p.StreamSpecification : undefined;
+    const indexes = (v: TemplateValue | undefined) =>
+      Array.isArray(v) && v.length
+        ? v.filter(isObj).map((i) => ({ IndexName: String(i.IndexName), KeySchema: i.KeySchema as unknown as KeySchemaElement[], Projection: (i.Projection ?? { ProjectionType: 'ALL' }) as never }))
+        : undefined;
+    try {
+      await clients.dynamodb.send(
+        new CreateTableCommand({
+          TableName: name,
+          KeySchema: keys,
+          AttributeDefinitions: (p.AttributeDefinitions ?? []) as unknown as AttributeDefinition[],
+          BillingMode: 'PAY_PER_REQUEST',
+          GlobalSecondaryIndexes: indexes(p.GlobalSecondaryIndexes),
+          LocalSecondaryIndexes: indexes(p.LocalSecondaryIndexes),
+          StreamSpecification: stream ? { StreamEnabled: true, StreamViewType: String(stream.StreamViewType) as never } : undefined,
+        }),
+      );
+      const ttl = isObj(p.TimeToLiveSpecification) ? p.TimeToLiveSpecification : undefined;
+      if (ttl?.Enabled === true) await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: String(ttl.AttributeName), Enabled: true } }));
+    } catch (error) {
+      if (!already(error, 'ResourceInUseException')) throw error;
+    }
+    const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table!;
+    resolver.setKnown(r.stackName, r.logicalId, { ref: name, attributes: { Arn: table.TableArn!, ...(table.LatestStreamArn ? { StreamArn: table.LatestStreamArn } : {}) } });
+    record(r, name);
+  }
+
+  for (const r of resources.filter((x) => x.type === 'AWS::S3::Bucket')) {
+    const name = resolver.physicalName(r);
+    try {
+      await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
+    } catch (error) {
+      if (!already(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw error;
+    }
+    resolver.setKnown(r.stackName, r.logicalId, {
+      ref: name,
+      attributes: { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.${region}.amazonaws.com` },
+    });
+    record(r, name);
+  }
+
+  // Queues without a redrive policy first: they are the dead-letter queues the others point at.
+  const queues = resources.filter((x) => x.type === 'AWS::SQS::Queue').sort((a, b) => Number(a.properties.RedrivePolicy !== undefined) - Number(b.properties.RedrivePolicy !== undefined));
+  for (const r of queues) {
+    const name = resolver.physicalName(r);
+    const p = r.properties;
+    const attributes: Record<string, string> = {};
+    for (const [key, attribute] of [
+      ['VisibilityTimeout', 'VisibilityTimeout'],
+      ['MessageRetentionPeriod', 'MessageRetentionPeriod'],
+      ['DelaySeconds', 'DelaySeconds'],
+      ['ReceiveMessageWaitTimeSeconds', 'ReceiveMessageWaitTimeSeconds'],
+      ['MaximumMessageSize', 'MaximumMessageSize'],
+    ] as const) {
+      if (p[key] !== undefined) attributes[attribute] = String(p[key]);
+    }
+    if (p.FifoQueue === true || p.FifoQueue === 'true') attributes.FifoQueue = 'true';
+    if (p.ContentBasedDeduplication === true) attributes.ContentBasedDeduplication = 'true';
+    if (isObj(p.RedrivePolicy)) {
+      const target = resolver.resolve(r.stackName, p.RedrivePolicy.deadLetterTargetArn);
+      if (target) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: target, maxReceiveCount: String(p.RedrivePolicy.maxReceiveCount ?? 5) });
+    }
+    let url: string;
+    try {
+      url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+    } catch (error) {
+      if (!already(error, 'QueueAlreadyExists', 'QueueNameExists')) throw error;
+      url = `${clients.endpoint}/${account}/${name}`;
+    }
+    const arn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    resolver.setKnown(r.stackName, r.logicalId, { ref: url, attributes: { Arn: arn, QueueName: name, QueueUrl: url } });
+    record(r, name);
+  }
+
+  for (const r of resources.filter((x) => x.type === 'AWS::SNS::Topic')) {
+    const name = resolver.physicalName(r);
+    const fifo = r.properties.FifoTopic === true;
+    const arn = (await clients.sns.send(new CreateTopicCommand({ Name: fifo && !name.endsWith('.fifo') ? `${name}.fifo` : name, Attributes: fifo ? { FifoTopic: 'true' } : undefined }))).TopicArn!;
+    resolver.setKnown(r.stackName, r.logicalId, { ref: arn, attributes: { TopicArn: arn, TopicName: name } });
+    record(r, name);
+  }
+
+  for (const r of resources.filter((x) => x.type === 'AWS::Kinesis::Stream')) {
+    const name = resolver.physicalName(r);
+    try {
+      await clients.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: Number(r.properties.ShardCount ?? 1) }));
+    } catch (error) {
+      if (!already(error, 'ResourceInUseException')) throw error;
+    }
+    const arn = (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.StreamARN!;
+    resolver.setKnown(r.stackName, r.logicalId, { ref: name, attributes: { Arn: arn } });
+    record(r, name);
+  }
+
+  for (const r of resources.filter((x) => x.type === 'AWS::Events::EventBus')) {
+    const name = resolver.physicalName(r);
+    try {
+      await clients.events.send(new CreateEventBusCommand({ Name: name }));
+    } catch (error) {
+      if (!already(error, 'ResourceAlreadyExistsException')) throw error;
+    }
+    resolver.setKnown(r.stackName, r.logicalId, { ref: name, attributes: { Arn: `arn:aws:events:${region}:${account}:event-bus/${name}`, Name: name } });
+    record(r, name);
+  }
+  return created;
+}
