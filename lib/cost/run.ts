@@ -55,7 +55,7 @@ export interface CostReport {
 export async function estimateApp(options: CostOptions): Promise<CostReport> {
   validateNumbers(options);
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = options.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
   const sheet = loadPrices(region, options.pricesFile ? path.resolve(cwd, options.pricesFile) : DEFAULT_PRICE_FILE);
   const app = options.app ?? 'cdk.out';
   const assembly = await loadAssembly({ app, synth: options.synth, cwd });
