@@ -21,6 +21,20 @@ before(async () => {
     { id: 'Crash', functionName: 'crash', timeout: 1, files: { 'index.js': 'exports.handler = async (event) => { if (event.how === "exit") process.exit(1); if (event.how === "hang") await new Promise(() => setInterval(() => {}, 1000)); if (event.how === "throw") setTimeout(() => { throw new Error("async boom"); }); await new Promise((r) => setTimeout(r, 100)); return process.pid; };' } },
     { id: 'Off', functionName: 'off', reserved: 0, files: { 'index.js': 'exports.handler = async () => 1;' } },
     {
+      id: 'Waits',
+      functionName: 'waits',
+      timeout: 1,
+      files: {
+        'index.js': `const fs = require('node:fs');
+exports.handler = (event, context, callback) => {
+  if (event.noWait) context.callbackWaitsForEmptyEventLoop = false;
+  if (event.forever) setInterval(() => {}, 100);
+  else setTimeout(() => fs.writeFileSync(event.marker, 'written'), event.delay);
+  callback(null, 'answered');
+};`,
+      },
+    },
+    {
       id: 'Single',
       functionName: 'single',
       reserved: 1,
@@ -81,6 +95,8 @@ test('LocalLambda.invoke runs a function without HTTP and answers like the Invok
 });
 
 test('every REPORT is recorded for lambdakit cost in the agreed shape, Init Duration only on cold starts', async () => {
+  // The Event of the previous test runs in the background: once it is done, this call finds a warm environment.
+  assert.ok(await eventually(() => local.runtime.asyncQueue.size === 0));
   await local.invoke('Life/Echo', {});
   // The file is appended through a stream: wait until the lines land.
   const lines = await (async () => {
@@ -158,4 +174,21 @@ test('reserved concurrency belongs to the function: a call on one version uses i
   assert.equal(JSON.parse((await running).payload), 'ran');
   assert.equal(JSON.parse((await local.invoke('single', {}, { qualifier: 'live' })).payload), 'ran', 'free again once the first call ended');
   assert.ok(local.runtime.environmentCount >= 1);
+});
+
+test('callback handlers: the response waits for an empty event loop unless callbackWaitsForEmptyEventLoop is false', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-wait-'));
+  const waited = path.join(dir, 'waited');
+  const r = await local.invoke('waits', { marker: waited, delay: 200 });
+  assert.equal(JSON.parse(r.payload), 'answered');
+  assert.ok(fs.existsSync(waited), 'the pending timer ran before the response was sent');
+
+  const early = path.join(dir, 'early');
+  const e = await local.invoke('waits', { marker: early, delay: 800, noWait: true });
+  assert.equal(JSON.parse(e.payload), 'answered');
+  assert.ok(!fs.existsSync(early), 'with callbackWaitsForEmptyEventLoop = false the response did not wait for the timer');
+
+  const hung = await local.invoke('waits', { forever: true });
+  assert.equal(hung.errorType, 'Sandbox.Timedout', 'an interval never lets the loop empty: the invocation times out, as on Lambda');
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -107,6 +107,12 @@ const memory = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
 const logGroup = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
 const logStream = process.env.AWS_LAMBDA_LOG_STREAM_NAME;
 
+// 'beforeExit' fires once the loop has nothing left to do. The runtime's own idle keep-alive
+// sockets do not count: the agent unrefs them while they wait in its pool.
+function emptyEventLoop() {
+  return new Promise((resolve) => process.once('beforeExit', resolve));
+}
+
 let inflight; // { id, settled }
 async function respond(id, kind, payload, type) {
   if (!inflight || inflight.id !== id || inflight.settled) return;
@@ -191,6 +197,9 @@ for (;;) {
           finish({ err });
         }
       });
+      // As Lambda does for callback handlers: with callbackWaitsForEmptyEventLoop (the default) the
+      // response waits until nothing is left on the event loop (timers, sockets), up to the timeout.
+      if (context.callbackWaitsForEmptyEventLoop) await emptyEventLoop();
       if ('err' in outcome) await respond(id, 'error', errorBody(outcome.err));
       else await respond(id, 'response', outcome.result);
     } else {
