@@ -14,6 +14,7 @@ export function registerDev(program: Argv): Argv {
         .option('synth', { type: 'boolean', default: true, describe: 'Synthesize the app (cdk.json) first; --no-synth uses the assembly as it is' })
         .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line instead of text' })
         .option('fast-retries', { type: 'boolean', default: false, describe: 'Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes' })
+        .option('visibility-timeout', { type: 'number', describe: "Override every queue's visibility timeout (seconds) so failed messages return quickly" })
         .option('schedules-every', { type: 'number', describe: 'Fire every schedule each N seconds instead of its expression' })
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' }),
     async (args) => {
@@ -28,6 +29,7 @@ export function registerDev(program: Argv): Argv {
         synth: args.synth,
         json: args.json,
         fastRetries: args.fastRetries,
+        visibilityTimeoutSeconds: args.visibilityTimeout,
         scheduleEveryMs: args.schedulesEvery === undefined ? undefined : args.schedulesEvery * 1000,
         reportsFile: args.reports ? undefined : false,
       });

@@ -40,6 +40,12 @@ export interface DevOptions {
   readonly color?: boolean;
   /** Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes. @default false */
   readonly fastRetries?: boolean;
+  /**
+   * Override every queue's visibility timeout (seconds), so failed messages come
+   * back (and reach their dead-letter queue) quickly while trying things out.
+   * @default - each queue's own
+   */
+  readonly visibilityTimeoutSeconds?: number;
   /** Fire every schedule at this interval instead of its expression (for trying them out). @default - the expressions */
   readonly scheduleEveryMs?: number;
   /** Where log lines go. @default process.stdout */
@@ -118,7 +124,7 @@ export class DevServer {
     this.moto = await startMotoServer({ port: this.options.servicesPort, host });
     this.clients = serviceClients(this.moto.endpoint);
     const resolver = new TemplateResolver(this.assembly);
-    this.resources = await provisionServices(this.assembly, resolver, this.clients);
+    this.resources = await provisionServices(this.assembly, resolver, this.clients, { visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds });
     this.local = await LocalLambda.start({
       assembly: this.assembly,
       resolver,

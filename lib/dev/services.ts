@@ -59,7 +59,7 @@ const already = (error: unknown, ...names: string[]) => names.includes((error as
  * real values (queue URLs, stream ARNs...) are recorded in the resolver, so
  * functions' environment variables resolve to them. Re-running is harmless.
  */
-export async function provisionServices(assembly: AssemblyModel, resolver: TemplateResolver, clients: ServiceClients): Promise<ProvisionedResource[]> {
+export async function provisionServices(assembly: AssemblyModel, resolver: TemplateResolver, clients: ServiceClients, options: { visibilityTimeoutSeconds?: number } = {}): Promise<ProvisionedResource[]> {
   const created: ProvisionedResource[] = [];
   const resources = assembly.stacks.flatMap((s) => s.resources);
   const record = (r: ResourceModel, name: string) => created.push({ stackName: r.stackName, logicalId: r.logicalId, type: r.type, name });
@@ -126,6 +126,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
     ] as const) {
       if (p[key] !== undefined) attributes[attribute] = String(p[key]);
     }
+    if (options.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(options.visibilityTimeoutSeconds);
     if (p.FifoQueue === true || p.FifoQueue === 'true') attributes.FifoQueue = 'true';
     if (p.ContentBasedDeduplication === true) attributes.ContentBasedDeduplication = 'true';
     if (isObj(p.RedrivePolicy)) {

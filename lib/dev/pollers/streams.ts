@@ -315,7 +315,7 @@ export class StreamPoller implements DevWorker {
           isWindowTerminatedEarly: false,
         });
       }
-      const result = await this.invoker.invoke(this.target, JSON.stringify(event), `${this.source.kind} ${shardId}`);
+      const result = await this.invoker.invoke(this.target, JSON.stringify(event), `${this.source.kind} ${streamName(this.source.streamArn)}`);
       item.attempts++;
       let failed: StreamRecord[] | undefined;
       if (result.functionError) failed = item.records;
@@ -362,6 +362,12 @@ export class StreamPoller implements DevWorker {
       [this.source.kind === 'kinesis' ? 'KinesisBatchInfo' : 'DDBStreamBatchInfo']: info,
     });
   }
+}
+
+/** `table/Orders/stream/2026...` or `stream/Clicks` → the table or stream name. */
+function streamName(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  return resource.startsWith('table/') ? resource.split('/')[1] : resource.replace(/^stream\//, '');
 }
 
 function safeParse(text: string): unknown {
