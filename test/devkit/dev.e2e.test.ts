@@ -65,7 +65,7 @@ test('POST /orders stores the order once; its stream record produces the audit e
   const order = { orderId: 'e2e-1', customerId: 'c-9', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }] };
   const first = await fetch(`${dev.gateway!.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
   assert.equal(first.status, 201);
-  const body = await first.json();
+  const body = (await first.json()) as { total: number };
   assert.equal(body.total, 7.5);
   const again = await fetch(`${dev.gateway!.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
   assert.deepEqual(await again.json(), body, 'the same order sent twice gets the same response');
