@@ -119,11 +119,21 @@ export class ExecutionEnvironment {
   private exited?: Promise<void>;
   private peak?: { mb: number; at: number };
 
+  /**
+   * @param provisioned an environment of provisioned concurrency: initialised ahead of any request,
+   *   so its first invocation is not a cold start, and never reclaimed for being idle
+   */
   constructor(
     private readonly spec: EnvironmentSpec,
     private readonly api: RuntimeApiServer,
     private readonly onOutput: (text: string) => void = () => {},
+    public readonly provisioned = false,
   ) {}
+
+  /** Whether an invocation is assigned to it (a starting environment may have none yet). */
+  public get claimed(): boolean {
+    return this.current !== undefined;
+  }
 
   /** Starts the runtime process; init runs until it first asks for an event. */
   public start(): void {
@@ -132,7 +142,11 @@ export class ExecutionEnvironment {
     this.startedAt = performance.now();
     const child = spawn(command, args, {
       cwd: this.spec.codeDir,
-      env: { ...this.spec.environment, AWS_LAMBDA_RUNTIME_API: this.api.address(this.id) },
+      env: {
+        ...this.spec.environment,
+        AWS_LAMBDA_RUNTIME_API: this.api.address(this.id),
+        ...(this.provisioned ? { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -166,7 +180,7 @@ export class ExecutionEnvironment {
   public invoke(request: InvocationRequest): Promise<InvocationOutcome> {
     if (this.state === 'dead') return Promise.reject(new Error('environment is dead'));
     return new Promise((resolve) => {
-      const cold = this.invocations === 0;
+      const cold = this.invocations === 0 && !this.provisioned;
       this.invocations++;
       const log = cold ? this.initLog : [];
       this.initLog = [];

@@ -45,6 +45,13 @@ export class ConcurrencyBudget {
   public evictIdle(except: FunctionPool): void {
     for (const pool of this.pools) if (pool !== except && pool.evictIdle()) return;
   }
+
+  /** Environments kept initialised for provisioned concurrency, across the function's versions. */
+  public get provisioned(): number {
+    let n = 0;
+    for (const pool of this.pools) n += pool.provisionedCount;
+    return n;
+  }
 }
 
 export interface PoolOptions {
@@ -79,6 +86,25 @@ export class FunctionPool {
     return this.environments.size;
   }
 
+  public get provisionedCount(): number {
+    let n = 0;
+    for (const env of this.environments) if (env.provisioned && env.state !== 'dead') n++;
+    return n;
+  }
+
+  /**
+   * Starts `count` environments ahead of any request, as provisioned concurrency does
+   * (within the function's limit). They initialise in the background and stay warm.
+   */
+  public provision(count: number): void {
+    const room = this.options.budget.limit - this.options.budget.environments;
+    for (let i = 0; i < Math.min(count, room); i++) {
+      const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput, true);
+      this.environments.add(env);
+      env.start();
+    }
+  }
+
   /** Runs an invocation in a warm environment, or a new one (cold start). */
   public async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
     if (this.closed) throw new Error('the local runtime is shutting down');
@@ -96,6 +122,8 @@ export class FunctionPool {
       if (env?.state === 'dead') {
         this.environments.delete(env);
         void env.kill();
+        // Provisioned concurrency replaces a failed environment ahead of the next request.
+        if (env.provisioned && !this.closed) this.provision(1);
       }
     }
   }
@@ -113,6 +141,10 @@ export class FunctionPool {
       idle.state = 'busy';
       return idle;
     }
+    // A provisioned environment still initialising takes the request once ready, rather than a cold start.
+    for (const env of this.environments) {
+      if (env.provisioned && env.state === 'starting' && !env.claimed) return env;
+    }
     if (this.options.budget.environments >= this.options.budget.limit) this.options.budget.evictIdle(this);
     const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput);
     this.environments.add(env);
@@ -124,7 +156,7 @@ export class FunctionPool {
   public evictIdle(): boolean {
     let oldest: ExecutionEnvironment | undefined;
     for (const env of this.environments) {
-      if (env.state === 'idle' && (!oldest || env.lastUsed < oldest.lastUsed)) oldest = env;
+      if (env.state === 'idle' && !env.provisioned && (!oldest || env.lastUsed < oldest.lastUsed)) oldest = env;
     }
     if (!oldest) return false;
     this.environments.delete(oldest);
@@ -136,7 +168,7 @@ export class FunctionPool {
   private reap(): void {
     const now = Date.now();
     for (const env of this.environments) {
-      if (env.state === 'dead' || (env.state === 'idle' && now - env.lastUsed > this.options.idleTimeoutMs)) {
+      if (env.state === 'dead' || (env.state === 'idle' && !env.provisioned && now - env.lastUsed > this.options.idleTimeoutMs)) {
         this.environments.delete(env);
         void env.kill();
       }

@@ -29,6 +29,12 @@ export interface LocalRuntimeOptions {
   readonly onLog?: (fn: FunctionModel, text: string) => void;
   /** Called after each invocation. */
   readonly onInvocation?: (entry: InvocationLogEntry) => void;
+  /**
+   * Start the environments of provisioned concurrency (aliases and versions that have it) with
+   * the runtime, as Lambda keeps them initialised: their invocations are warm from the first.
+   * @default true
+   */
+  readonly provisionedConcurrency?: boolean;
   /** Asynchronous invocations: retry delays and where dead letters and destination records go. */
   readonly async?: Omit<AsyncQueueOptions, 'runtime' | 'resolver' | 'region' | 'accountId'>;
 }
@@ -81,7 +87,27 @@ function logStreamName(version: string): string {
  */
 export class LocalRuntime {
   public static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-    return new LocalRuntime(options, await RuntimeApiServer.start());
+    const runtime = new LocalRuntime(options, await RuntimeApiServer.start());
+    if (options.provisionedConcurrency !== false) runtime.provision();
+    return runtime;
+  }
+
+  /** Starts the provisioned environments of every alias and version that has provisioned concurrency. */
+  private provision(): void {
+    for (const fn of this.functions) {
+      const wanted = [
+        ...fn.versions.map((v) => ({ version: v.version, count: v.provisionedConcurrency ?? 0 })),
+        ...fn.aliases.map((a) => ({ version: a.version, count: a.provisionedConcurrency ?? 0 })),
+      ].filter((w) => w.count > 0);
+      for (const { version, count } of wanted) {
+        try {
+          this.poolFor(fn, version).provision(count);
+        } catch (error) {
+          // Code that cannot run locally fails its invocations with the reason; nothing to start here.
+          this.options.onLog?.(fn, `lambdakit: ${fn.constructPath}: provisioned concurrency not started: ${(error as Error).message}\n`);
+        }
+      }
+    }
   }
 
   public readonly region: string;

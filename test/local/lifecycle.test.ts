@@ -21,6 +21,18 @@ before(async () => {
     { id: 'Crash', functionName: 'crash', timeout: 1, files: { 'index.js': 'exports.handler = async (event) => { if (event.how === "exit") process.exit(1); if (event.how === "hang") await new Promise(() => setInterval(() => {}, 1000)); if (event.how === "throw") setTimeout(() => { throw new Error("async boom"); }); await new Promise((r) => setTimeout(r, 100)); return process.pid; };' } },
     { id: 'Off', functionName: 'off', reserved: 0, files: { 'index.js': 'exports.handler = async () => 1;' } },
     {
+      id: 'Ready',
+      functionName: 'ready',
+      files: { 'index.js': 'exports.handler = async () => ({ type: process.env.AWS_LAMBDA_INITIALIZATION_TYPE, pid: process.pid });' },
+      extra: {
+        ReadyV1: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Ready' } } },
+        ReadyLive: {
+          Type: 'AWS::Lambda::Alias',
+          Properties: { FunctionName: { Ref: 'Ready' }, FunctionVersion: { 'Fn::GetAtt': ['ReadyV1', 'Version'] }, Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 } },
+        },
+      },
+    },
+    {
       id: 'Waits',
       functionName: 'waits',
       timeout: 1,
@@ -142,7 +154,7 @@ test('warm environments are reused; concurrent callers get more, up to the limit
 test('idle environments are reclaimed', async () => {
   await client.send(new InvokeCommand({ FunctionName: 'pause', Payload: Buffer.from('{"ms":1}') }));
   assert.ok(local.runtime.environmentCount > 0);
-  assert.ok(await eventually(() => local.runtime.environmentCount === 0), 'reclaimed after idleTimeoutMs');
+  assert.ok(await eventually(() => local.runtime.environmentCount === 2), 'reclaimed after idleTimeoutMs; only the two provisioned environments of ready:live stay');
 });
 
 test('a crashed, hung or throwing environment is replaced by a new process, and its process is gone', async () => {
@@ -191,4 +203,15 @@ test('callback handlers: the response waits for an empty event loop unless callb
   const hung = await local.invoke('waits', { forever: true });
   assert.equal(hung.errorType, 'Sandbox.Timedout', 'an interval never lets the loop empty: the invocation times out, as on Lambda');
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('provisioned concurrency: environments start with the runtime, answer warm from the first call, and are not reclaimed', async () => {
+  // Started before any call, and still there after several idle timeouts (300 ms here).
+  await new Promise((r) => setTimeout(r, 1_000));
+  const first = await local.invoke('ready', {}, { qualifier: 'live' });
+  assert.equal(JSON.parse(first.payload).type, 'provisioned-concurrency');
+  assert.doesNotMatch(first.log, /Init Duration/, 'no cold start on a provisioned environment');
+  const onDemand = await local.invoke('ready', {});
+  assert.equal(JSON.parse(onDemand.payload).type, 'on-demand', '$LATEST has no provisioned concurrency');
+  assert.match(onDemand.log, /Init Duration/);
 });
