@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const cold: number[] = [];
   const init: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, onInvocation: (e) => e.outcome.initDurationMs !== undefined && init.push(e.outcome.initDurationMs) });
+    const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, provisionedConcurrency: false, onInvocation: (e) => e.outcome.initDurationMs !== undefined && init.push(e.outcome.initDurationMs) });
     const lambda = client(local.url, 1);
     await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'DryRun' })); // opens the connection
     cold.push(await invoke(lambda));
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     await local.close({ drainMs: 0 });
   }
 
-  const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, maxEnvironments: 16 });
+  const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, provisionedConcurrency: false, maxEnvironments: 16 });
   try {
     // Warm latency: one caller, one warm environment, sequential calls.
     const sequential = client(local.url, 1);
