@@ -69,7 +69,7 @@ export function formatEstimate(estimate: CostEstimate, cwd = process.cwd()): str
       '',
       '',
       money(ft.credit.total),
-      `once per account: ${whole(ft.requests)} requests and ${whole(ft.gbSeconds)} GB-s of functions without provisioned concurrency (--no-free-tier leaves it out)`,
+      `once per account: ${whole(ft.requests)} requests and ${whole(ft.gbSeconds)} GB-s free, from functions without provisioned concurrency (--no-free-tier leaves it out)`,
     ]);
   } else {
     rows.push(['free tier', '', '', '', '', '', '', '', '', '', 'left out (--no-free-tier)']);

@@ -60,6 +60,8 @@ export function memoryWhatIf(usages: readonly FunctionUsage[], memories: readonl
   );
   const rows: WhatIfRow[] = [];
   usages.forEach((u, i) => {
+    // A function that costs nothing at any size (no traffic, nothing provisioned) would only add rows of zeros.
+    if (u.invocationsPerMonth === 0 && u.provisionedConcurrency === 0) return;
     for (const memoryMb of sizes) {
       // Sizes nobody asked for are only there for the function that has them now.
       if (!memories.includes(memoryMb) && memoryMb !== u.memoryMb) continue;
