@@ -9,7 +9,7 @@ export function registerLocal(program: Argv): Argv {
         .option('port', { type: 'number', default: 3001, describe: 'Port of the Invoke API (0 picks a free one)' })
         .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory (synthesized first when missing)' })
         .option('synth', { type: 'boolean', default: false, describe: 'Synthesize the app (cdk.json) before serving' })
-        .option('endpoint-url', { type: 'string', describe: 'AWS endpoint receiving dead letters and destination records (default: AWS_ENDPOINT_URL)' })
+        .option('endpoint-url', { type: 'string', describe: 'Local AWS services (e.g. moto): receive dead letters and destination records, and are the functions\' AWS_ENDPOINT_URL (default: AWS_ENDPOINT_URL)' })
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' }),
     async (args) => {
       const { serveLocal, describeServer } = await import('../local');

@@ -6,7 +6,11 @@ import { LocalLambda } from './local-lambda';
 export interface ServeLocalOptions extends AssemblyInput {
   /** Port of the Invoke API; 0 picks a free one. @default 3001 */
   readonly port?: number;
-  /** Endpoint of the AWS services that receive dead letters and destination records (e.g. moto). @default - AWS_ENDPOINT_URL; without one, deliveries are reported as failed */
+  /**
+   * Endpoint of local AWS services (e.g. moto): dead letters and destination records go there, and
+   * the functions get it as AWS_ENDPOINT_URL so their own SDK calls do too.
+   * @default - AWS_ENDPOINT_URL; without one, deliveries are reported as failed and functions call AWS
+   */
   readonly endpointUrl?: string;
   /** Waits before the asynchronous retries. @default [60000, 120000] (as AWS) */
   readonly retryDelaysMs?: readonly number[];
@@ -35,13 +39,15 @@ function describeDelivery(entry: DeliveryEntry): string {
 export async function serveLocal(options: ServeLocalOptions): Promise<LocalLambda> {
   const log = options.log ?? process.stderr;
   const assembly = await loadAssembly(options);
+  const endpoint = options.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
   return LocalLambda.start({
     assembly,
+    extraEnvironment: endpoint ? { AWS_ENDPOINT_URL: endpoint } : undefined,
     port: options.port,
     reportsFile: options.reportsFile,
     onLog: (fn, text) => log.write(prefixLines(fn, text)),
     async: {
-      endpoint: options.endpointUrl ?? process.env.AWS_ENDPOINT_URL,
+      endpoint,
       retryDelaysMs: options.retryDelaysMs,
       onDelivery: (entry) => log.write(describeDelivery(entry)),
     },

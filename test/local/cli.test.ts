@@ -24,6 +24,7 @@ before(() => {
         GreetLive: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { Ref: 'Greet' }, FunctionVersion: { 'Fn::GetAtt': ['GreetV1', 'Version'] }, Name: 'live' } },
       },
     },
+    { id: 'Endpoint', functionName: 'endpoint', files: { 'index.js': 'exports.handler = async () => process.env.AWS_ENDPOINT_URL ?? null;' } },
     { id: 'Fails', functionName: 'fails', files: { 'index.js': "exports.handler = async () => { throw new RangeError('too far'); };" } },
   ]);
   // Inside the repository, so that `node --import tsx` resolves tsx as it does for a user of this repo.
@@ -83,7 +84,7 @@ test('a function error prints the error payload and exits 1 with one line; an un
   const unknown = await runCli(['invoke', 'Cli/Nope', '--local', '--app', assembly], cwd);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /^lambdakit: Function not found: .*Cli\/Nope/m);
-  assert.match(unknown.stderr, /next: functions in the assembly: Cli\/Greet, Cli\/Fails/);
+  assert.match(unknown.stderr, /next: functions in the assembly: Cli\/Greet, Cli\/Endpoint, Cli\/Fails/);
 });
 
 test('invoke --local synthesizes the app first when cdk.out is missing, and runs its Node and Python functions', async () => {
@@ -116,7 +117,7 @@ app.synth();
 });
 
 test('lambdakit local serves the Invoke API until Ctrl-C, streams prefixed logs, and leaves no process behind', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), 'local', '--port', '0', '--app', assembly, '--no-reports'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), 'local', '--port', '0', '--app', assembly, '--no-reports', '--endpoint-url', 'http://127.0.0.1:4566'], {
     cwd,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
@@ -133,12 +134,14 @@ test('lambdakit local serves the Invoke API until Ctrl-C, streams prefixed logs,
     const r = await client.send(new InvokeCommand({ FunctionName: 'greet', Qualifier: 'live', Payload: Buffer.from('{"name":"server"}') }));
     assert.equal(JSON.parse(Buffer.from(r.Payload!).toString()).greeting, 'hi server');
     await assert.rejects(client.send(new InvokeCommand({ FunctionName: 'other' })), ResourceNotFoundException);
+    const endpoint = await client.send(new InvokeCommand({ FunctionName: 'endpoint' }));
+    assert.equal(JSON.parse(Buffer.from(endpoint.Payload!).toString()), 'http://127.0.0.1:4566', 'functions call the local services given with --endpoint-url');
     client.destroy();
     assert.ok(await eventually(() => /\[Cli\/Greet\] REPORT RequestId/.test(stderr)), stderr);
     assert.match(stderr, /\[Cli\/Greet\] START RequestId: \S+ Version: 1/);
     assert.match(stderr, /\[Cli\/Greet\] .*\tINFO\tgreeting server/);
     const environments = childPids(child.pid);
-    assert.equal(environments.length, 1, 'one warm environment');
+    assert.equal(environments.length, 2, 'one warm environment per function called');
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
     assert.ok(await eventually(() => environments.every((pid) => !fs.existsSync(`/proc/${pid}`) || /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')))), 'the environment exited with the server');
