@@ -86,6 +86,8 @@ export interface FunctionModel {
   readonly asyncInvoke?: AsyncInvokeModel;
   readonly versions: VersionModel[];
   readonly aliases: AliasModel[];
+  /** How lambdakit bundled the function (Node.js functions of LambdaFunction only). */
+  readonly bundle?: { readonly entry: string; readonly cacheSlot?: string };
 }
 
 /** One stack of the assembly. */

@@ -81,9 +81,11 @@ function readStack(dir: string, artifactId: string, artifact: ManifestArtifact, 
       : {}),
   };
   const pathOf = new Map<string, string>();
+  const bundles = new Map<string, { entry: string; cacheSlot?: string }>();
   for (const [constructPath, entries] of Object.entries(metadata)) {
     for (const entry of entries) {
       if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') pathOf.set(entry.data, constructPath.replace(/^\//, ''));
+      if (entry.type === 'lambdakit:bundle' && entry.data && typeof entry.data === 'object') bundles.set(constructPath.replace(/^\//, ''), entry.data as { entry: string; cacheSlot?: string });
     }
   }
 
@@ -97,7 +99,11 @@ function readStack(dir: string, artifactId: string, artifact: ManifestArtifact, 
   }));
   const functions = resources
     .filter((r) => r.type === 'AWS::Lambda::Function')
-    .map((r) => readFunction(dir, stackName, r, resources, template, assetDirs));
+    .map((r) => readFunction(dir, stackName, r, resources, template, assetDirs))
+    .map((fn) => {
+      const recorded = bundles.get(fn.constructPath);
+      return recorded ? { ...fn, bundle: { entry: recorded.entry, cacheSlot: recorded.cacheSlot } } : fn;
+    });
   return { stackName, artifactId, templateFile, template, resources, functions };
 }
 

@@ -46,13 +46,17 @@ export interface BundleResult {
   readonly inputs: string[];
   /** True when the result came from the cache without running esbuild. */
   readonly cached: boolean;
+  /** The cache slot (holding `manifest.json` and `out/`), for rebuilds. */
+  readonly slot: string;
 }
 
 /** Bumped whenever lambdakit changes how it builds, so that older cached bundles are not reused. */
-const CACHE_LAYOUT = 2;
+const CACHE_LAYOUT = 3;
 
 interface CacheManifest {
   readonly key: string;
+  /** The request that built this slot, so a watcher can rebuild it (`lambdakit dev`). */
+  readonly request?: BundleRequest;
   readonly inputs: Record<string, string>;
   readonly hash: string;
   readonly fileName: string;
@@ -158,6 +162,7 @@ export function bundle(request: BundleRequest): BundleResult {
       contributors: cached.contributors,
       inputs: Object.keys(cached.inputs),
       cached: true,
+      slot,
     };
   }
 
@@ -191,6 +196,7 @@ export function bundle(request: BundleRequest): BundleResult {
 
   const manifest: CacheManifest = {
     key,
+    request: JSON.parse(JSON.stringify(request)) as BundleRequest,
     inputs,
     hash: outputHash.digest('hex'),
     fileName: options.fileName,
@@ -199,7 +205,13 @@ export function bundle(request: BundleRequest): BundleResult {
   };
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
   enforceBudget(request, bytes, contributors);
-  return { outdir, hash: manifest.hash, fileName: manifest.fileName, bytes, contributors, inputs: Object.keys(inputs), cached: false };
+  return { outdir, hash: manifest.hash, fileName: manifest.fileName, bytes, contributors, inputs: Object.keys(inputs), cached: false, slot };
+}
+
+/** What a cache slot was built from: its request and the project-relative input files. */
+export function readSlot(slot: string): { request?: BundleRequest; inputs: string[] } | undefined {
+  const manifest = readManifest(path.join(slot, 'manifest.json'));
+  return manifest ? { request: manifest.request, inputs: Object.keys(manifest.inputs) } : undefined;
 }
 
 function readManifest(file: string): CacheManifest | undefined {

@@ -12,6 +12,7 @@ export function registerDev(program: Argv): Argv {
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind (loopback unless you ask otherwise)' })
         .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory' })
         .option('synth', { type: 'boolean', default: true, describe: 'Synthesize the app (cdk.json) first; --no-synth uses the assembly as it is' })
+        .option('watch', { type: 'boolean', default: true, describe: 'Rebuild a function when a source file it imports is saved (--no-watch to turn off)' })
         .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line instead of text' })
         .option('fast-retries', { type: 'boolean', default: false, describe: 'Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes' })
         .option('visibility-timeout', { type: 'number', describe: "Override every queue's visibility timeout (seconds) so failed messages return quickly" })
@@ -28,6 +29,7 @@ export function registerDev(program: Argv): Argv {
         app: args.app,
         synth: args.synth,
         json: args.json,
+        watch: args.watch,
         fastRetries: args.fastRetries,
         visibilityTimeoutSeconds: args.visibilityTimeout,
         scheduleEveryMs: args.schedulesEvery === undefined ? undefined : args.schedulesEvery * 1000,

@@ -307,6 +307,8 @@ export class LambdaFunction extends lambda.Function {
         entry: path.relative(projectRoot, entry).split(path.sep).join('/'),
         bytes: bundleResult.bytes,
         contributors: bundleResult.contributors.slice(0, 5),
+        // Lets `lambdakit dev` rebuild this bundle in-process when one of its inputs changes.
+        cacheSlot: path.relative(projectRoot, bundleResult.slot).split(path.sep).join('/'),
       });
     }
     enableChecksFromEnvironment(this);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import * as net from 'node:net';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PublishCommand } from '@aws-sdk/client-sns';
@@ -17,6 +18,7 @@ import { SqsPoller } from './pollers/sqs';
 import { StreamPoller, dynamodbSource, kinesisSource } from './pollers/streams';
 import { parseSchedule } from './schedules';
 import { provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from './services';
+import { FunctionWatcher } from './watch';
 import { readWiring, type DevWiring, type FunctionTarget } from './wiring';
 
 export interface DevOptions {
@@ -48,6 +50,8 @@ export interface DevOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Fire every schedule at this interval instead of its expression (for trying them out). @default - the expressions */
   readonly scheduleEveryMs?: number;
+  /** Rebuild a function when a source file it imports is saved. @default false (the CLI turns it on) */
+  readonly watch?: boolean;
   /** Where log lines go. @default process.stdout */
   readonly out?: NodeJS.WritableStream;
   /** Where function output goes. @default process.stderr */
@@ -101,6 +105,8 @@ export class DevServer {
   private clients?: ServiceClients;
   private streamsClient?: DynamoDBStreamsClient;
   private readonly workers: DevWorker[] = [];
+  /** The watcher of watch mode (when on). */
+  public watcher?: FunctionWatcher;
   private readonly timers = new Map<string, ScheduleTimer>();
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
@@ -155,6 +161,13 @@ export class DevServer {
       invoke: (route, event) => invoker.invoke(routeTargets.get(route)!, event, `${route.method} ${route.path}`),
     });
     await this.startTriggers(invoker, resolver);
+    if (this.options.watch) {
+      this.watcher = new FunctionWatcher(path.resolve(this.options.cwd ?? process.cwd()), this.assembly.functions, this.local.runtime, (e) =>
+        this.event(e.error ? 'warn' : 'info', e.error ? `rebuild of ${e.function} failed (${e.file}), the previous code keeps serving: ${e.error}` : `rebuilt ${e.function} (${e.file}) in ${e.ms.toFixed(0)} ms`, { ...e }),
+      );
+      this.watcher.start();
+      this.workers.push(this.watcher);
+    }
   }
 
   /** The invoker the gateway, pollers and bridges share: the local runtime, by construct path. */
@@ -333,6 +346,7 @@ export class DevServer {
       ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
       `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
       ...this.wiring.unsupported.map((u) => `  not local       ${u}`),
+      ...(this.watcher ? [`  watching        sources of ${this.watcher.functionCount} functions; saving one rebuilds only the functions that import it`] : []),
     ];
     return `${lines.join('\n')}\n`;
   }

@@ -330,6 +330,23 @@ export class LocalRuntime {
     return n;
   }
 
+  /**
+   * Stops a function's environments (warm ones included) after its code changed
+   * on disk, so the next invocation starts a fresh one with the new code
+   * (`lambdakit dev` watch mode). Returns how many environments were stopped.
+   */
+  public async recycle(fn: FunctionModel): Promise<number> {
+    const prefix = `${fn.stackName}/${fn.logicalId}@`;
+    const pools = [...this.pools.entries()].filter(([key]) => key.startsWith(prefix));
+    let stopped = 0;
+    for (const [key, pool] of pools) {
+      stopped += pool.size;
+      this.pools.delete(key);
+      await pool.close();
+    }
+    return stopped;
+  }
+
   /** Drains (or reports) the asynchronous queue, stops every environment and the Runtime API. */
   public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number; requestIds: string[] }> {
     const report = await this.asyncQueue.close(options.drainMs ?? 5_000);
