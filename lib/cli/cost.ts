@@ -25,6 +25,7 @@ export function registerCost(program: Argv): Argv {
         .option('budget', { type: 'number', describe: 'Exit 1 when a stack\'s monthly estimate (USD, before the free tier) is above this' })
         .option('json', { type: 'boolean', default: false, describe: 'Print the estimate as JSON' }),
     async (args) => {
+      const path = await import('node:path');
       const { LambdakitError } = await import('../errors');
       const { estimateApp } = await import('../cost/run');
       const { formatEstimate, formatWhatIf } = await import('../cost/format');
@@ -53,7 +54,10 @@ export function registerCost(program: Argv): Argv {
       });
       if (args.json) {
         const budget = args.budget !== undefined ? { budget: args.budget, overBudget: overBudget(report.estimate, args.budget) } : {};
-        process.stdout.write(`${JSON.stringify({ ...report.estimate, ...(report.whatIf ? { whatIf: report.whatIf } : {}), ...budget }, null, 2)}\n`);
+        const { estimate, whatIf } = report;
+        // A relative price file path and amounts without float noise keep the JSON the same on every machine.
+        const stable = { ...estimate, prices: { ...estimate.prices, file: path.relative(process.cwd(), estimate.prices.file) || estimate.prices.file }, ...(whatIf ? { whatIf } : {}), ...budget };
+        process.stdout.write(`${JSON.stringify(stable, (_key, value) => (typeof value === 'number' && !Number.isInteger(value) ? Number(value.toFixed(6)) : value), 2)}\n`);
       } else {
         process.stdout.write(formatEstimate(report.estimate) + (report.whatIf ? formatWhatIf(report.whatIf) : ''));
       }

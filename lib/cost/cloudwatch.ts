@@ -1,12 +1,16 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { FunctionModel } from '../assembly/model';
+import { isLambdakitError } from '../errors';
 import { toLambdakitError } from '../ops/aws-errors';
 import { withOps } from '../ops/context';
 import { resolveModel } from '../ops/resolve';
 
 /** What CloudWatch saw of one deployed function over the look-back window. */
 export interface CloudWatchUsage {
-  readonly functionName: string;
+  /** `measured`: data points found; `no-data`: deployed, but no data in the window; `not-deployed`: its stack or function is not deployed (yet). */
+  readonly status: 'measured' | 'no-data' | 'not-deployed';
+  /** The deployed name, when there is one. */
+  readonly functionName?: string;
   readonly days: number;
   /** Invocations in the window. */
   readonly invocations: number;
@@ -37,21 +41,30 @@ const FUNCTIONS_PER_CALL = 150;
 /**
  * Invocations and durations of deployed functions from the AWS/Lambda
  * metrics (dimension FunctionName: all versions and aliases together).
- * Functions without data points are left out of the result.
+ * Every function gets an entry; one whose stack is not deployed yet (a
+ * pull request adding it) is marked so rather than failing the estimate.
  */
 export async function readCloudWatch(models: readonly FunctionModel[], options: CloudWatchOptions): Promise<Map<string, CloudWatchUsage>> {
+  const result = new Map<string, CloudWatchUsage>();
   const names = await withOps({ app: options.app, endpointUrl: options.endpointUrl, region: options.region }, async (ops) => {
     const resolved = new Map<string, string>();
-    for (const model of models) resolved.set(model.constructPath, (await resolveModel(ops, model)).functionName);
+    for (const model of models) {
+      try {
+        resolved.set(model.constructPath, (await resolveModel(ops, model)).functionName);
+      } catch (error) {
+        if (!(isLambdakitError(error) && (error.code === 'StackNotDeployed' || error.code === 'ResourceNotDeployed'))) throw error;
+        result.set(model.constructPath, { status: 'not-deployed', days: options.days, invocations: 0, invocationsPerMonth: 0 });
+      }
+    }
     return resolved;
   });
+  const deployed = models.filter((m) => names.has(m.constructPath));
   const client = new CloudWatchClient({ endpoint: options.endpointUrl, region: options.region, requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 }, maxAttempts: 2 });
   const end = options.now ?? new Date();
   const start = new Date(end.getTime() - options.days * 86_400_000);
-  const result = new Map<string, CloudWatchUsage>();
   try {
-    for (let first = 0; first < models.length; first += FUNCTIONS_PER_CALL) {
-      const batch = models.slice(first, first + FUNCTIONS_PER_CALL);
+    for (let first = 0; first < deployed.length; first += FUNCTIONS_PER_CALL) {
+      const batch = deployed.slice(first, first + FUNCTIONS_PER_CALL);
       const queries: MetricDataQuery[] = batch.flatMap((model, i) => {
         const metric = (name: string, stat: string, id: string): MetricDataQuery => ({
           Id: `${id}${i}`,
@@ -77,8 +90,8 @@ export async function readCloudWatch(models: readonly FunctionModel[], options: 
         const invocations = totals.get(`inv${i}`) ?? 0;
         const durationSum = totals.get(`dur${i}`) ?? 0;
         const samples = totals.get(`cnt${i}`) ?? 0;
-        if (invocations === 0 && samples === 0) return;
         result.set(model.constructPath, {
+          status: invocations === 0 && samples === 0 ? 'no-data' : 'measured',
           functionName: names.get(model.constructPath)!,
           days: options.days,
           invocations,

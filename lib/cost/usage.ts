@@ -60,7 +60,8 @@ export function resolveUsage(functions: readonly FunctionModel[], sources: Usage
   const usages = functions.map((fn): FunctionUsage => {
     const assumptions: string[] = [];
     const entry = sources.traffic?.entries.get(fn.constructPath);
-    const measured = sources.cloudWatch?.get(fn.constructPath);
+    const watched = sources.cloudWatch?.get(fn.constructPath);
+    const measured = watched?.status === 'measured' ? watched : undefined;
 
     let invocationsPerMonth = 0;
     if (entry?.invocationsPerMonth !== undefined) {
@@ -74,6 +75,10 @@ export function resolveUsage(functions: readonly FunctionModel[], sources: Usage
     } else if (measured) {
       invocationsPerMonth = measured.invocationsPerMonth;
       assumptions.push(`invocations: ${count(measured.invocations)} in CloudWatch over ${measured.days} d, scaled to a month`);
+    } else if (watched?.status === 'not-deployed') {
+      assumptions.push('not deployed: nothing in CloudWatch, fixed costs only');
+    } else if (watched?.status === 'no-data') {
+      assumptions.push(`no CloudWatch data in ${watched.days} d: fixed costs only`);
     } else {
       assumptions.push('no traffic given: fixed costs only');
     }

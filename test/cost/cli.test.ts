@@ -125,6 +125,8 @@ describe('lambdakit cost', () => {
     assertOneLineError(await cost(['--traffic', 'unknown.json']), /traffic file .*unknown\.json names a function the assembly does not have: Shop\/Nope\n {2}next: functions of the assembly: Jobs\/Resize, Shop\/Browse, Shop\/Checkout/);
     writeTraffic(dir, 'negative.json', { functions: { 'shop-browse': { invocationsPerMonth: -5, durationMs: 0 } } });
     assertOneLineError(await cost(['--traffic', 'negative.json']), /shop-browse: invocationsPerMonth must be a number of 0 or more, got -5; shop-browse: durationMs must be a number above 0, got 0/);
+    writeTraffic(dir, 'typo.json', { functions: { 'Shop/Browse': { invocations: 5 } } });
+    assertOneLineError(await cost(['--traffic', 'typo.json']), /Shop\/Browse: unknown field "invocations" \(fields: invocationsPerMonth, durationMs\)/);
     writeTraffic(dir, 'broken.json', '{ "functions": ');
     assertOneLineError(await cost(['--traffic', 'broken.json']), /traffic file .*broken\.json is not valid JSON/);
     writeTraffic(dir, 'shape.json', ['Shop/Browse']);
