@@ -28,7 +28,7 @@ export interface UsageSources {
  * deployments only, so the app-wide --invocations does not apply to them.
  */
 export function isDeployTimeHandler(fn: FunctionModel): boolean {
-  return fn.constructPath.split('/').some((segment) => /[0-9a-f]{32}$/.test(segment) || /CustomResourceProvider/.test(segment));
+  return fn.constructPath.split('/').some((segment) => /[0-9a-f]{32}$/i.test(segment) || /CustomResourceProvider/.test(segment));
 }
 
 /** Provisioned concurrency configured on a function's aliases and versions. */
