@@ -118,6 +118,8 @@ export class ExecutionEnvironment {
   private initTimer?: NodeJS.Timeout;
   private exited?: Promise<void>;
   private peak?: { mb: number; at: number };
+  /** Set by kill(): a process not spawned yet is not spawned at all. */
+  private killRequested = false;
 
   /**
    * @param provisioned an environment of provisioned concurrency: initialised ahead of any request,
@@ -135,16 +137,42 @@ export class ExecutionEnvironment {
     return this.current !== undefined;
   }
 
-  /** Starts the runtime process; init runs until it first asks for an event. */
+  /**
+   * Starts the environment: its own Runtime API endpoint, then the runtime
+   * process; init runs until the process first asks for an event. Throws at
+   * once (a LambdakitError) when the runtime cannot run here.
+   */
   public start(): void {
     const { command, args } = runtimeCommand(this.spec);
-    this.api.register(this.id, { next: (deliver) => this.onNext(deliver), reply: (reply) => this.onReply(reply) });
     this.startedAt = performance.now();
+    this.exited = this.launch(command, args);
+    this.initTimer = setTimeout(() => {
+      if (this.state === 'starting') {
+        this.timedOut = true;
+        this.child?.kill('SIGKILL');
+      }
+    }, Math.max(INIT_LIMIT_MS, this.spec.timeoutSeconds * 1000));
+    this.initTimer.unref();
+  }
+
+  /** Opens the endpoint, spawns the runtime and resolves once the process has ended. */
+  private async launch(command: string, args: string[]): Promise<void> {
+    let address: string;
+    try {
+      address = await this.api.open(this.id, { next: (deliver) => this.onNext(deliver), reply: (reply) => this.onReply(reply) });
+    } catch (error) {
+      this.onExit(null, null, (error as Error).message);
+      return;
+    }
+    if (this.killRequested) {
+      this.onExit(null, 'SIGKILL');
+      return;
+    }
     const child = spawn(command, args, {
       cwd: this.spec.codeDir,
       env: {
         ...this.spec.environment,
-        AWS_LAMBDA_RUNTIME_API: this.api.address(this.id),
+        AWS_LAMBDA_RUNTIME_API: address,
         ...(this.provisioned ? { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -156,7 +184,7 @@ export class ExecutionEnvironment {
       this.stderrTail = (this.stderrTail + text).slice(-4096);
       this.output(text);
     });
-    this.exited = new Promise((resolve) => {
+    await new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.onExit(code, signal);
         resolve();
@@ -167,13 +195,6 @@ export class ExecutionEnvironment {
         resolve();
       });
     });
-    this.initTimer = setTimeout(() => {
-      if (this.state === 'starting') {
-        this.timedOut = true;
-        this.child?.kill('SIGKILL');
-      }
-    }, Math.max(INIT_LIMIT_MS, this.spec.timeoutSeconds * 1000));
-    this.initTimer.unref();
   }
 
   /** Runs one invocation. The environment must be idle or starting. */
@@ -197,6 +218,7 @@ export class ExecutionEnvironment {
 
   /** Stops the process (idempotent) and waits for it to exit. */
   public async kill(): Promise<void> {
+    this.killRequested = true;
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }
@@ -290,7 +312,7 @@ export class ExecutionEnvironment {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
-    this.api.unregister(this.id);
+    this.api.release(this.id);
     if (this.initTimer) clearTimeout(this.initTimer);
     const wasStarting = this.state === 'starting';
     this.state = 'dead';

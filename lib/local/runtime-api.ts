@@ -24,62 +24,71 @@ export interface NextEvent {
   readonly cognitoIdentity?: string;
 }
 
-const PREFIX = /^\/env\/([A-Za-z0-9-]+)\/2018-06-01\/runtime\/(.+)$/;
+const ROUTE = /^\/2018-06-01\/runtime\/(.+)$/;
 
 /**
- * The Lambda Runtime API (2018-06-01) on 127.0.0.1, for every execution
- * environment at once: each environment's AWS_LAMBDA_RUNTIME_API is
- * `127.0.0.1:<port>/env/<id>`, so one server tells them apart by path.
+ * The Lambda Runtime API (2018-06-01) on 127.0.0.1. Each execution
+ * environment gets its own port, so AWS_LAMBDA_RUNTIME_API is a plain
+ * `host:port` as on Lambda: runtime clients that parse it as an authority
+ * (Python's and Java's runtime interface clients, Rust's lambda_runtime)
+ * work unchanged.
  */
 export class RuntimeApiServer {
-  private readonly server: http.Server;
-  private readonly clients = new Map<string, RuntimeApiClient>();
-
-  private constructor() {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 0;
-    // /next is a long poll: no request timeout.
-    this.server.requestTimeout = 0;
-    this.server.headersTimeout = 0;
-  }
+  private readonly servers = new Map<string, http.Server>();
+  private closed = false;
 
   public static async start(): Promise<RuntimeApiServer> {
-    const api = new RuntimeApiServer();
+    return new RuntimeApiServer();
+  }
+
+  /** Starts the endpoint of environment `id`; resolves to its AWS_LAMBDA_RUNTIME_API value. */
+  public async open(id: string, client: RuntimeApiClient): Promise<string> {
+    if (this.closed) throw new Error('the Runtime API is closed');
+    const server = http.createServer((req, res) => this.handle(client, req, res));
+    // /next is a long poll: no request timeout, and connections stay open between invocations.
+    server.keepAliveTimeout = 0;
+    server.requestTimeout = 0;
+    server.headersTimeout = 0;
+    this.servers.set(id, server);
     await new Promise<void>((resolve, reject) => {
-      api.server.once('error', reject);
-      api.server.listen(0, '127.0.0.1', () => resolve());
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
     });
-    return api;
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  /** The value of AWS_LAMBDA_RUNTIME_API for environment `id`. */
-  public address(id: string): string {
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}/env/${id}`;
+  /** Stops the endpoint of environment `id` (idempotent). */
+  public release(id: string): void {
+    const server = this.servers.get(id);
+    if (!server) return;
+    this.servers.delete(id);
+    server.close();
+    server.closeAllConnections();
   }
 
-  public register(id: string, client: RuntimeApiClient): void {
-    this.clients.set(id, client);
+  public async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(
+      all.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
-  public unregister(id: string): void {
-    this.clients.delete(id);
-  }
-
-  public close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const match = PREFIX.exec(req.url ?? '');
-    const client = match ? this.clients.get(match[1]) : undefined;
-    if (!match || !client) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorMessage":"unknown environment","errorType":"InvalidRequestException"}');
+  private handle(client: RuntimeApiClient, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const match = ROUTE.exec(req.url ?? '');
+    if (!match) {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorMessage":"unknown route","errorType":"InvalidRequestException"}');
       return;
     }
-    const route = match[2];
+    const route = match[1];
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

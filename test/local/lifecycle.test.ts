@@ -33,6 +33,26 @@ before(async () => {
       },
     },
     {
+      // A custom runtime that treats AWS_LAMBDA_RUNTIME_API as host:port, as most runtime clients do.
+      id: 'HostPort',
+      functionName: 'host-port',
+      runtime: 'provided.al2023',
+      handler: 'unused',
+      files: {
+        bootstrap: `#!/usr/bin/env python3
+import http.client, json, os
+conn = http.client.HTTPConnection(os.environ['AWS_LAMBDA_RUNTIME_API'])
+while True:
+    conn.request('GET', '/2018-06-01/runtime/invocation/next')
+    res = conn.getresponse()
+    event = json.loads(res.read())
+    request_id = res.getheader('Lambda-Runtime-Aws-Request-Id')
+    conn.request('POST', '/2018-06-01/runtime/invocation/%s/response' % request_id, json.dumps({'api': os.environ['AWS_LAMBDA_RUNTIME_API'], 'event': event}))
+    conn.getresponse().read()
+`,
+      },
+    },
+    {
       id: 'Waits',
       functionName: 'waits',
       timeout: 1,
@@ -214,4 +234,12 @@ test('provisioned concurrency: environments start with the runtime, answer warm 
   const onDemand = await local.invoke('ready', {});
   assert.equal(JSON.parse(onDemand.payload).type, 'on-demand', '$LATEST has no provisioned concurrency');
   assert.match(onDemand.log, /Init Duration/);
+});
+
+test('AWS_LAMBDA_RUNTIME_API is a plain host:port, so runtime clients that parse it as an authority work', async () => {
+  const r = await local.invoke('host-port', { k: 1 });
+  assert.equal(r.functionError, undefined, r.payload);
+  const body = JSON.parse(r.payload);
+  assert.match(body.api, /^127\.0\.0\.1:\d+$/);
+  assert.deepEqual(body.event, { k: 1 });
 });
