@@ -4,6 +4,7 @@ import { SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PutRuleCommand, PutTargetsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { S3EventRecord, SNSEventRecord } from 'aws-lambda';
 import { type DevInvoker, type DevTarget, type DevWorker, sleep } from './invoker';
+import { type InputTransformer, selectPath, transformInput } from './input-transformer';
 
 /**
  * Push sources (S3 notifications, SNS subscriptions, EventBridge rules) reach
@@ -221,17 +222,31 @@ export interface RuleSubscription {
   readonly input?: string;
   /** JSONPath-like `$.detail` selecting part of the event (`InputPath`). */
   readonly inputPath?: string;
+  /** `InputTransformer`: the target receives the filled template. */
+  readonly inputTransformer?: InputTransformer;
+  /** The rule's ARN, for the transformer's `aws.events.rule-arn`. */
+  readonly ruleArn?: string;
 }
 
-/** Applies a target's `Input` or `InputPath` to an event. */
+/** Applies a target's `Input`, `InputPath` or `InputTransformer` to an event. */
 export function targetPayload(sub: RuleSubscription, event: Record<string, unknown>): string {
   if (sub.input !== undefined) return sub.input;
-  if (sub.inputPath && sub.inputPath !== '$') {
-    let value: unknown = event;
-    for (const part of sub.inputPath.replace(/^\$\.?/, '').split('.').filter(Boolean)) value = (value as Record<string, unknown> | undefined)?.[part];
-    return JSON.stringify(value ?? null);
+  if (sub.inputTransformer) {
+    const text = transformInput(sub.inputTransformer, event, { ruleName: sub.ruleName, ruleArn: sub.ruleArn ?? `arn:aws:events:us-east-1:123456789012:rule/${sub.ruleName}` });
+    // Lambda takes a JSON payload: a text template reaches the handler as a JSON string.
+    return isJson(text) ? text : JSON.stringify(text);
   }
+  if (sub.inputPath && sub.inputPath !== '$') return JSON.stringify(selectPath(event, sub.inputPath) ?? null);
   return JSON.stringify(event);
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Delivers events put on a bus to the functions of the rules whose pattern matches. */

@@ -57,6 +57,8 @@ export interface StreamMappingWiring {
   readonly maximumRecordAgeInSeconds: number;
   readonly reportBatchItemFailures: boolean;
   readonly tumblingWindowInSeconds?: number;
+  /** Concurrent batches per shard (1-10); Lambda keeps records of one partition key in order. */
+  readonly parallelizationFactor: number;
   readonly filters: Array<Record<string, unknown>>;
   /** On-failure destination, raw (resolve it with the stack's resolver). */
   readonly onFailure?: { readonly stackName: string; readonly value: TemplateValue };
@@ -70,6 +72,8 @@ export interface TopicSubscriptionWiring {
   readonly target: FunctionTarget;
   readonly filterPolicy?: Record<string, unknown>;
   readonly filterPolicyScope: 'MessageAttributes' | 'MessageBody';
+  /** The subscription's dead-letter queue (RedrivePolicy.deadLetterTargetArn), raw: resolve it in `stackName`. */
+  readonly deadLetterTarget?: TemplateValue;
 }
 
 export interface BucketNotificationWiring {
@@ -88,6 +92,37 @@ export interface RuleWiring {
   readonly target: FunctionTarget;
   readonly input?: string;
   readonly inputPath?: string;
+  /** `InputTransformer`: named JSON paths and the template they fill. */
+  readonly inputTransformer?: InputTransformerWiring;
+  readonly retryPolicy?: RetryPolicyWiring;
+  /** Target's dead-letter queue ARN, raw: resolve it in `stackName`. */
+  readonly deadLetterTarget?: TemplateValue;
+  readonly stackName: string;
+}
+
+export interface InputTransformerWiring {
+  readonly inputPathsMap: Readonly<Record<string, string>>;
+  readonly inputTemplate: string;
+}
+
+/** How many times EventBridge (rules and Scheduler) retries a failed asynchronous delivery, and for how long. */
+export interface RetryPolicyWiring {
+  /** 0-185; EventBridge's default is 185. */
+  readonly maximumRetryAttempts: number;
+  /** 60-86400; EventBridge's default is 86400 (24 h). */
+  readonly maximumEventAgeInSeconds: number;
+}
+
+/** A CloudWatch Logs subscription filter delivering a log group's matching events to a function. */
+export interface LogSubscriptionWiring {
+  readonly logicalId: string;
+  readonly stackName: string;
+  /** The log group, when it is a resource of the app (else only its name is known). */
+  readonly logGroup?: ResourceRef;
+  /** The log group name as written (raw): resolve it in `stackName`. */
+  readonly logGroupName: TemplateValue;
+  readonly filterPattern: string;
+  readonly target: FunctionTarget;
 }
 
 export interface ScheduleWiring {
@@ -98,6 +133,10 @@ export interface ScheduleWiring {
   /** Scheduler's `Input` (JSON text), or undefined for an EventBridge rule schedule (which sends a Scheduled Event). */
   readonly input?: string;
   readonly source: 'rule' | 'scheduler';
+  readonly retryPolicy?: RetryPolicyWiring;
+  /** Target's dead-letter queue ARN, raw: resolve it in `stackName`. */
+  readonly deadLetterTarget?: TemplateValue;
+  readonly stackName: string;
 }
 
 export interface DevWiring {
@@ -108,6 +147,7 @@ export interface DevWiring {
   readonly bucketNotifications: BucketNotificationWiring[];
   readonly rules: RuleWiring[];
   readonly schedules: ScheduleWiring[];
+  readonly logSubscriptions: LogSubscriptionWiring[];
   /** Things dev does not run, each with the reason (e.g. CloudWatch Logs subscriptions). */
   readonly unsupported: string[];
 }
@@ -200,6 +240,30 @@ function joinedQualifier(value: TemplateValue | undefined, fn: FunctionModel): s
   return typeof last === 'string' && fn.aliases.some((a) => a.name === last) ? last : undefined;
 }
 
+/** A property CloudFormation accepts as a JSON object or as JSON text. */
+function jsonObject(value: TemplateValue | undefined): Obj | undefined {
+  if (isObj(value)) return value;
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(value) as TemplateValue;
+    return isObj(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function retryPolicyOf(value: TemplateValue | undefined): RetryPolicyWiring | undefined {
+  if (!isObj(value)) return undefined;
+  return { maximumRetryAttempts: num(value.MaximumRetryAttempts, 185), maximumEventAgeInSeconds: num(value.MaximumEventAgeInSeconds, 86400) };
+}
+
+function inputTransformerOf(value: TemplateValue | undefined): InputTransformerWiring | undefined {
+  if (!isObj(value) || typeof value.InputTemplate !== 'string') return undefined;
+  const paths: Record<string, string> = {};
+  if (isObj(value.InputPathsMap)) for (const [name, jsonPath] of Object.entries(value.InputPathsMap)) if (typeof jsonPath === 'string') paths[name] = jsonPath;
+  return { inputPathsMap: paths, inputTemplate: value.InputTemplate };
+}
+
 function filtersOf(value: TemplateValue | undefined): Array<Record<string, unknown>> {
   const filters = isObj(value) && Array.isArray(value.Filters) ? value.Filters : [];
   const out: Array<Record<string, unknown>> = [];
@@ -218,7 +282,7 @@ function filtersOf(value: TemplateValue | undefined): Array<Record<string, unkno
 /** Reads the wiring of every stack of an assembly. */
 export function readWiring(assembly: AssemblyModel): DevWiring {
   const refs = new References(assembly);
-  const wiring: DevWiring = { routes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], unsupported: [] };
+  const wiring: DevWiring = { routes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] };
   const label = (stack: StackModel, r: ResourceModel) => r.cdkPath?.replace(/\/Resource$/, '') ?? `${stack.stackName}/${r.logicalId}`;
 
   for (const stack of assembly.stacks) {
@@ -294,6 +358,7 @@ export function readWiring(assembly: AssemblyModel): DevWiring {
               maximumRetryAttempts: num(p.MaximumRetryAttempts, -1),
               maximumRecordAgeInSeconds: num(p.MaximumRecordAgeInSeconds, -1),
               tumblingWindowInSeconds: p.TumblingWindowInSeconds === undefined ? undefined : num(p.TumblingWindowInSeconds, 0),
+              parallelizationFactor: num(p.ParallelizationFactor, 1),
               onFailure: destination === undefined ? undefined : { stackName: stack.stackName, value: destination },
             });
           }
@@ -311,6 +376,7 @@ export function readWiring(assembly: AssemblyModel): DevWiring {
             target,
             filterPolicy: isObj(p.FilterPolicy) ? (p.FilterPolicy as Record<string, unknown>) : typeof p.FilterPolicy === 'string' ? (JSON.parse(p.FilterPolicy) as Record<string, unknown>) : undefined,
             filterPolicyScope: p.FilterPolicyScope === 'MessageBody' ? 'MessageBody' : 'MessageAttributes',
+            deadLetterTarget: jsonObject(p.RedrivePolicy)?.deadLetterTargetArn,
           });
           break;
         }
@@ -334,8 +400,9 @@ export function readWiring(assembly: AssemblyModel): DevWiring {
             const target = refs.targetOf(stack, t.Arn);
             if (!target) continue;
             const name = label(stack, r);
+            const delivery = { stackName: stack.stackName, retryPolicy: retryPolicyOf(t.RetryPolicy), deadLetterTarget: isObj(t.DeadLetterConfig) ? t.DeadLetterConfig.Arn : undefined };
             if (typeof p.ScheduleExpression === 'string') {
-              wiring.schedules.push({ name, expression: p.ScheduleExpression, target, source: 'rule', input: typeof t.Input === 'string' ? t.Input : undefined });
+              wiring.schedules.push({ name, expression: p.ScheduleExpression, target, source: 'rule', input: typeof t.Input === 'string' ? t.Input : undefined, ...delivery });
             } else if (isObj(p.EventPattern)) {
               wiring.rules.push({
                 ruleName: name,
@@ -344,6 +411,8 @@ export function readWiring(assembly: AssemblyModel): DevWiring {
                 target,
                 input: typeof t.Input === 'string' ? t.Input : undefined,
                 inputPath: typeof t.InputPath === 'string' ? t.InputPath : undefined,
+                inputTransformer: inputTransformerOf(t.InputTransformer),
+                ...delivery,
               });
             }
           }
@@ -360,12 +429,26 @@ export function readWiring(assembly: AssemblyModel): DevWiring {
             target,
             input: typeof t?.Input === 'string' ? t.Input : undefined,
             source: 'scheduler',
+            stackName: stack.stackName,
+            retryPolicy: retryPolicyOf(t?.RetryPolicy),
+            deadLetterTarget: t && isObj(t.DeadLetterConfig) ? t.DeadLetterConfig.Arn : undefined,
           });
           break;
         }
-        case 'AWS::Logs::SubscriptionFilter':
+        case 'AWS::Logs::SubscriptionFilter': {
+          const target = refs.targetOf(stack, p.DestinationArn);
+          if (!target) continue;
+          wiring.logSubscriptions.push({
+            logicalId: r.logicalId,
+            stackName: stack.stackName,
+            logGroup: refs.resourceOf(stack, p.LogGroupName, ['AWS::Logs::LogGroup']),
+            logGroupName: p.LogGroupName ?? null,
+            filterPattern: typeof p.FilterPattern === 'string' ? p.FilterPattern : '',
+            target,
+          });
           wiring.unsupported.push(`${label(stack, r)}: CloudWatch Logs subscription filters do not run locally (moto has no log delivery); use \`lambdakit event logs\` to test the handler`);
           break;
+        }
         default:
           break;
       }
