@@ -108,7 +108,9 @@ export function matchesPattern(pattern: Record<string, Json>, event: Json): bool
     const present = isPlainObject(event) && key in event;
     const value = present ? (event as Record<string, Json>)[key] : undefined;
     if (isPlainObject(expected)) {
-      if (!present || !isPlainObject(value) || !matchesPattern(expected, value)) {
+      // An array of objects matches when one of its elements matches the nested pattern.
+      const nested = Array.isArray(value) ? value.some((element) => isPlainObject(element) && matchesPattern(expected, element)) : isPlainObject(value) && matchesPattern(expected, value);
+      if (!present || !nested) {
         // A nested pattern made only of `exists: false` leaves matches an absent object.
         if (!present && onlyAbsence(expected)) continue;
         return false;
