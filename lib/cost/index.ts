@@ -3,7 +3,8 @@ export { estimateCost, billedDuration, type CostBreakdown, type CostEstimate, ty
 export { loadPrices, tieredCost, DEFAULT_PRICE_FILE, type PriceFile, type PriceSheet, type PriceTier, type RegionPrices } from './prices';
 export { readTraffic, type Traffic, type TrafficEntry } from './traffic';
 export { readLocalReports, localDuration, percentileOf, DEFAULT_LOCAL_FACTOR, DEFAULT_LOCAL_PERCENTILE, type LocalDuration, type LocalReport } from './local-reports';
-export { readCloudWatch, type CloudWatchOptions, type CloudWatchUsage } from './cloudwatch';
+export type { CloudWatchOptions, CloudWatchUsage } from './cloudwatch';
+export { readCloudWatch } from './cloudwatch-lazy';
 export { resolveUsage, provisionedConcurrencyOf, isDeployTimeHandler, type UsageSources } from './usage';
 export { memoryWhatIf, parseMemoryList, cpuScaledDuration, ONE_VCPU_MB, type WhatIfRow } from './what-if';
 export { overBudget, enforceBudget, type BudgetOverrun } from './budget';

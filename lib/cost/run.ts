@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { AssemblyModel } from '../assembly/model';
 import { LambdakitError } from '../errors';
 import { loadAssembly } from '../local/inputs';
-import { readCloudWatch } from './cloudwatch';
+import { readCloudWatch } from './cloudwatch-lazy';
 import { type CostEstimate, estimateCost } from './estimate';
 import { DEFAULT_LOCAL_FACTOR, DEFAULT_LOCAL_PERCENTILE, readLocalReports } from './local-reports';
 import { DEFAULT_PRICE_FILE, loadPrices } from './prices';
