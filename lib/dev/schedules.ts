@@ -124,6 +124,9 @@ function parseCron(expression: string, body: string): Cron {
       const days = field(expression, dom, 1, 31);
       dayMatches = (_y, _m, d) => days.has(d);
     }
+  } else if (dow.toUpperCase() === 'L') {
+    // `L` alone in day-of-week is the last day of the week: Saturday.
+    dayMatches = (_y, _m, _d, w) => w === 6;
   } else if (/^[1-7A-Za-z]{1,3}L$/.test(dow)) {
     const wd = field(expression, dow.slice(0, -1), 1, 7, DAYS).values().next().value! - 1;
     dayMatches = (y, m, d, w) => w === wd && d + 7 > daysInMonth(y, m);
@@ -157,12 +160,16 @@ export function parseSchedule(expression: string, timeZone = 'UTC'): (after: Dat
   if (rate) {
     const n = Number(rate[1]);
     if (n < 1) fail(expression, 'the rate must be at least 1');
+    // EventBridge rejects `rate(1 minutes)` and `rate(5 minute)` at deploy time; say so now.
+    if ((n === 1) !== !rate[2].endsWith('s')) fail(expression, n === 1 ? `use the singular unit for 1: rate(1 ${rate[2].replace(/s$/, '')})` : `use the plural unit for ${n}: rate(${n} ${rate[2].replace(/s?$/, 's')})`);
     const period = n * UNIT_MS[rate[2].replace(/s$/, '')];
     // Rates count from when the schedule starts; `dev` starts it with the app.
     return (after) => new Date(after.getTime() + period);
   }
   const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression);
   if (at) {
+    const [year, month, day] = [+at[1], +at[2], +at[3]];
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || +at[4] > 23 || +at[5] > 59 || +at[6] > 59) fail(expression, 'not a valid date and time');
     const when = instantOf({ year: +at[1], month: +at[2], day: +at[3], hour: +at[4], minute: +at[5] }, timeZone);
     if (!when) fail(expression, `the time does not exist in ${timeZone}`);
     const fire = new Date(when.getTime() + Number(at[6]) * 1000);
