@@ -137,6 +137,14 @@ test('lambdakit local serves the Invoke API until Ctrl-C, streams prefixed logs,
     const endpoint = await client.send(new InvokeCommand({ FunctionName: 'endpoint' }));
     assert.equal(JSON.parse(Buffer.from(endpoint.Payload!).toString()), 'http://127.0.0.1:4566', 'functions call the local services given with --endpoint-url');
     client.destroy();
+    // The remote invoke (no --local) speaks the same API: pointed at this server, it runs the local code.
+    const empty = path.join(cwd, 'empty.out');
+    fs.mkdirSync(empty, { recursive: true });
+    fs.writeFileSync(path.join(empty, 'manifest.json'), '{"version":"48.0.0","artifacts":{}}');
+    const remote = await runCli(['invoke', 'greet', '--qualifier', 'live', '--app', empty, '--endpoint-url', url, '--region', 'us-east-1'], cwd, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.deepEqual(JSON.parse(remote.stdout), { greeting: 'hi undefined', version: '1' });
+    assert.match(remote.stderr, /^REPORT RequestId: /m, 'the log tail comes back through X-Amz-Log-Result');
     assert.ok(await eventually(() => /\[Cli\/Greet\] REPORT RequestId/.test(stderr)), stderr);
     assert.match(stderr, /\[Cli\/Greet\] START RequestId: \S+ Version: 1/);
     assert.match(stderr, /\[Cli\/Greet\] .*\tINFO\tgreeting server/);
