@@ -1,0 +1,66 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { LambdakitError } from '../../lib/errors';
+import { startMotoServer } from '../../lib/dev/moto-server';
+
+const answers = async (endpoint: string) => {
+  try {
+    return (await fetch(`${endpoint}/moto-api/`)).ok;
+  } catch {
+    return false;
+  }
+};
+
+test('moto_server starts on a free port of 127.0.0.1, answers, and is gone after close()', async () => {
+  const moto = await startMotoServer();
+  try {
+    assert.match(moto.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(moto.endpoint, `http://127.0.0.1:${moto.port}`);
+    assert.equal(await answers(moto.endpoint), true);
+  } finally {
+    await moto.close();
+  }
+  assert.equal(await answers(moto.endpoint), false);
+  await moto.close(); // a second close is harmless
+});
+
+test('a missing moto_server is one LambdakitError saying how to install it', async () => {
+  await assert.rejects(
+    startMotoServer({ command: 'moto_server_that_is_not_installed' }),
+    (error: unknown) =>
+      error instanceof LambdakitError && error.code === 'MotoMissing' && !error.message.includes('\n') && /not installed/.test(error.message) && error.hint === "install it with `pip install 'moto[server]'`, then run lambdakit dev again",
+  );
+});
+
+test('a requested port that is taken is a LambdakitError naming the port', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const { port } = blocker.address() as net.AddressInfo;
+  try {
+    await assert.rejects(startMotoServer({ port }), (error: unknown) => error instanceof LambdakitError && error.code === 'PortInUse' && error.message.includes(`port ${port}`));
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
+
+test('moto_server does not outlive the process that started it', async () => {
+  const root = path.resolve(__dirname, '..', '..');
+  const script = `const { startMotoServer } = require('./lib/dev/moto-server'); startMotoServer().then((m) => { console.log(m.endpoint); process.exit(0); });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0);
+  const endpoint = out.trim();
+  assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+  // SIGKILL is delivered on exit; give the kernel a moment to close the socket.
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    alive = await answers(endpoint);
+    if (alive) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(alive, false);
+});
