@@ -53,6 +53,13 @@ while True:
       },
     },
     {
+      id: 'PyContext',
+      functionName: 'py-context',
+      runtime: 'python3.13',
+      handler: 'app.handler',
+      files: { 'app.py': "def handler(event, context):\n    cc = context.client_context\n    return {'custom': cc.custom if cc else None, 'version': context.function_version, 'arn': context.invoked_function_arn}\n" },
+    },
+    {
       id: 'Waits',
       functionName: 'waits',
       timeout: 1,
@@ -242,4 +249,9 @@ test('AWS_LAMBDA_RUNTIME_API is a plain host:port, so runtime clients that parse
   const body = JSON.parse(r.payload);
   assert.match(body.api, /^127\.0\.0\.1:\d+$/);
   assert.deepEqual(body.event, { k: 1 });
+});
+
+test('Python handlers get the client context as Lambda\'s Python runtime shapes it', async () => {
+  const r = await local.invoke('py-context', {}, { clientContext: { custom: { tenant: 't1' } } });
+  assert.deepEqual(JSON.parse(r.payload), { custom: { tenant: 't1' }, version: '$LATEST', arn: 'arn:aws:lambda:us-east-1:123456789012:function:py-context' });
 });

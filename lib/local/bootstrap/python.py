@@ -52,6 +52,21 @@ def init_error(error_type, message):
     sys.exit(1)
 
 
+class ClientContext:
+    """context.client_context as Lambda's Python runtime gives it: attributes, not a dict."""
+
+    def __init__(self, data):
+        self.client = data.get("client")
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+
+
+class CognitoIdentity:
+    def __init__(self, data):
+        self.cognito_identity_id = data.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = data.get("cognitoIdentityPoolId")
+
+
 class Context:
     def __init__(self, headers):
         self.aws_request_id = headers.get("lambda-runtime-aws-request-id")
@@ -62,9 +77,9 @@ class Context:
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
         cc = headers.get("lambda-runtime-client-context")
-        self.client_context = json.loads(cc) if cc else None
+        self.client_context = ClientContext(json.loads(cc)) if cc else None
         ci = headers.get("lambda-runtime-cognito-identity")
-        self.identity = json.loads(ci) if ci else None
+        self.identity = CognitoIdentity(json.loads(ci)) if ci else None
         self._deadline = int(headers.get("lambda-runtime-deadline-ms", "0"))
 
     def get_remaining_time_in_millis(self):
