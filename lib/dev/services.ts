@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
@@ -48,6 +49,35 @@ export interface ProvisionedResource {
   readonly name: string;
 }
 
+/** Longest name each service accepts (SQS counts the `.fifo` suffix), and the property a template names it with. */
+const NAMING: Record<string, { readonly limit: number; readonly property: string }> = {
+  'AWS::DynamoDB::Table': { limit: 255, property: 'TableName' },
+  'AWS::S3::Bucket': { limit: 63, property: 'BucketName' },
+  'AWS::SQS::Queue': { limit: 80, property: 'QueueName' },
+  'AWS::SNS::Topic': { limit: 256, property: 'TopicName' },
+  'AWS::Kinesis::Stream': { limit: 128, property: 'Name' },
+  'AWS::Events::EventBus': { limit: 256, property: 'Name' },
+};
+
+/**
+ * The name a resource gets in the local services: the template's own, else
+ * `<stack>-<logicalId>` (lower-case for buckets, `.fifo` for FIFO queues).
+ * When that is longer than the service allows (deep construct paths give long
+ * logical ids), it is cut and ended with a hash of the whole name, so two
+ * long names never collide and a rerun gets the same name.
+ */
+export function localName(resolver: TemplateResolver, resource: ResourceModel): string {
+  const naming = NAMING[resource.type];
+  if (!naming || resource.properties[naming.property] !== undefined) return resolver.physicalName(resource);
+  const fifo = resource.type === 'AWS::SQS::Queue' && (resource.properties.FifoQueue === true || resource.properties.FifoQueue === 'true');
+  const suffix = fifo ? '.fifo' : '';
+  let base = `${resource.stackName}-${resource.logicalId}`;
+  if (resource.type === 'AWS::S3::Bucket') base = base.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+  if (base.length + suffix.length <= naming.limit) return base + suffix;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${base.slice(0, naming.limit - suffix.length - hash.length - 1).replace(/[-.]+$/, '')}-${hash}${suffix}`;
+}
+
 const isObj = (v: TemplateValue | undefined): v is { [key: string]: TemplateValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
 const already = (error: unknown, ...names: string[]) => names.includes((error as { name?: string })?.name ?? '');
 
@@ -67,7 +97,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   const account = '123456789012';
 
   for (const r of resources.filter((x) => x.type === 'AWS::DynamoDB::Table')) {
-    const name = resolver.physicalName(r);
+    const name = localName(resolver, r);
     const p = r.properties;
     const keys = (p.KeySchema ?? []) as unknown as KeySchemaElement[];
     const stream = isObj(p.StreamSpecification) ? p.StreamSpecification : undefined;
@@ -98,7 +128,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   }
 
   for (const r of resources.filter((x) => x.type === 'AWS::S3::Bucket')) {
-    const name = resolver.physicalName(r);
+    const name = localName(resolver, r);
     try {
       await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
     } catch (error) {
@@ -114,7 +144,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   // Queues without a redrive policy first: they are the dead-letter queues the others point at.
   const queues = resources.filter((x) => x.type === 'AWS::SQS::Queue').sort((a, b) => Number(a.properties.RedrivePolicy !== undefined) - Number(b.properties.RedrivePolicy !== undefined));
   for (const r of queues) {
-    const name = resolver.physicalName(r);
+    const name = localName(resolver, r);
     const p = r.properties;
     const attributes: Record<string, string> = {};
     for (const [key, attribute] of [
@@ -146,7 +176,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   }
 
   for (const r of resources.filter((x) => x.type === 'AWS::SNS::Topic')) {
-    const name = resolver.physicalName(r);
+    const name = localName(resolver, r);
     const fifo = r.properties.FifoTopic === true;
     const arn = (await clients.sns.send(new CreateTopicCommand({ Name: fifo && !name.endsWith('.fifo') ? `${name}.fifo` : name, Attributes: fifo ? { FifoTopic: 'true' } : undefined }))).TopicArn!;
     resolver.setKnown(r.stackName, r.logicalId, { ref: arn, attributes: { TopicArn: arn, TopicName: name } });
@@ -154,7 +184,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   }
 
   for (const r of resources.filter((x) => x.type === 'AWS::Kinesis::Stream')) {
-    const name = resolver.physicalName(r);
+    const name = localName(resolver, r);
     try {
       await clients.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: Number(r.properties.ShardCount ?? 1) }));
     } catch (error) {
@@ -166,7 +196,7 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   }
 
   for (const r of resources.filter((x) => x.type === 'AWS::Events::EventBus')) {
-    const name = resolver.physicalName(r);
+    const name = localName(resolver, r);
     try {
       await clients.events.send(new CreateEventBusCommand({ Name: name }));
     } catch (error) {
