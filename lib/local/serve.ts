@@ -20,12 +20,22 @@ export interface ServeLocalOptions extends AssemblyInput {
   readonly log?: NodeJS.WritableStream;
 }
 
-/** Prefixes every line a function writes with its construct path, as `lambdakit local` prints them. */
-function prefixLines(fn: FunctionModel, text: string): string {
-  return text
-    .split(/(?<=\n)/)
-    .map((line) => `[${fn.constructPath}] ${line}`)
-    .join('');
+/**
+ * Prefixes every line a function writes with its construct path, as `lambdakit local` prints
+ * them. Output arrives in chunks that may end mid-line: only a line's start gets the prefix.
+ */
+function linePrefixer(): (fn: FunctionModel, text: string) => string {
+  const midLine = new Set<string>();
+  return (fn, text) => {
+    let out = '';
+    for (const piece of text.split(/(?<=\n)/)) {
+      if (piece === '') continue;
+      out += midLine.has(fn.constructPath) ? piece : `[${fn.constructPath}] ${piece}`;
+      if (piece.endsWith('\n')) midLine.delete(fn.constructPath);
+      else midLine.add(fn.constructPath);
+    }
+    return out;
+  };
 }
 
 function describeDelivery(entry: DeliveryEntry): string {
@@ -40,12 +50,13 @@ export async function serveLocal(options: ServeLocalOptions): Promise<LocalLambd
   const log = options.log ?? process.stderr;
   const assembly = await loadAssembly(options);
   const endpoint = options.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
+  const prefix = linePrefixer();
   return LocalLambda.start({
     assembly,
     extraEnvironment: endpoint ? { AWS_ENDPOINT_URL: endpoint } : undefined,
     port: options.port,
     reportsFile: options.reportsFile,
-    onLog: (fn, text) => log.write(prefixLines(fn, text)),
+    onLog: (fn, text) => log.write(prefix(fn, text)),
     async: {
       endpoint,
       retryDelaysMs: options.retryDelaysMs,
