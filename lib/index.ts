@@ -8,6 +8,7 @@ export { readAssembly, findFunction } from './assembly/read';
 export * from './constructs/function-monitoring';
 export * from './constructs/gradual-deployment';
 export { TemplateResolver, type LocalAccount, type ResourceValues } from './assembly/resolve';
+export * from './assembly/triggers';
 export * from './constructs/work-queue';
 export * from './constructs/secure-bucket';
 export * from './constructs/resource-access';

@@ -19,7 +19,7 @@ import { StreamPoller, dynamodbSource, kinesisSource } from './pollers/streams';
 import { parseSchedule } from './schedules';
 import { provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from './services';
 import { FunctionWatcher } from './watch';
-import { readWiring, type DevWiring, type FunctionTarget } from './wiring';
+import { readWiring, type AppWiring, type FunctionTarget } from '../assembly/triggers';
 
 export interface DevOptions {
   /** Directory holding cdk.json. @default process.cwd() */
@@ -97,7 +97,7 @@ export class DevServer {
     return server;
   }
 
-  public readonly wiring: DevWiring;
+  public readonly wiring: AppWiring;
   public moto?: MotoServer;
   public local?: LocalLambda;
   public gateway?: Gateway;

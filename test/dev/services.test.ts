@@ -6,7 +6,7 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { AssemblyModel } from '../../lib/assembly/model';
+import type { AssemblyModel, ResourceModel } from '../../lib/assembly/model';
 import { TemplateResolver } from '../../lib/assembly/resolve';
 import { startMotoServer, type MotoServer } from '../../lib/dev/moto-server';
 import { localName, provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from '../../lib/dev/services';
@@ -131,7 +131,7 @@ test('queues with logical ids too long for SQS are created, and the redrive poli
   const stackName = 'OrderProcessingServiceStack';
   const dlqId = `IngestPipelineWorkerFunctionDeadLetterQueue${'7'.repeat(30)}`;
   const queueId = `IngestPipelineWorkerFunctionInputQueue${'8'.repeat(30)}`;
-  const resources = [
+  const resources: ResourceModel[] = [
     { stackName, logicalId: dlqId, type: 'AWS::SQS::Queue', properties: {} },
     { stackName, logicalId: queueId, type: 'AWS::SQS::Queue', properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 2 } } },
   ];

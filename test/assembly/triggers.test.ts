@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { AssemblyModel } from '../../lib/assembly/model';
-import { readWiring, type DevWiring, type FunctionTarget } from '../../lib/dev/wiring';
-import { synthFixture } from './fixture';
+import { readWiring, type AppWiring, type FunctionTarget } from '../../lib/assembly/triggers';
+import { synthFixture } from '../dev/fixture';
 
 let assembly: AssemblyModel;
-let wiring: DevWiring;
+let wiring: AppWiring;
 before(() => {
   assembly = synthFixture();
   wiring = readWiring(assembly);

@@ -1,7 +1,7 @@
-import type { AssemblyModel, FunctionModel, ResourceModel, StackModel, TemplateValue } from '../assembly/model';
+import type { AssemblyModel, FunctionModel, ResourceModel, StackModel, TemplateValue } from './model';
 
 /**
- * What `lambdakit dev` wires: every route, mapping, subscription, notification,
+ * The triggers of an app, as `lambdakit dev` wires them: every route, mapping, subscription, notification,
  * rule and schedule of the synthesized templates, each pointing at a function
  * (and the alias or version it invokes) and at the resource that feeds it.
  * CloudFormation resource types are the contract, so apps built with plain
@@ -139,7 +139,7 @@ export interface ScheduleWiring {
   readonly stackName: string;
 }
 
-export interface DevWiring {
+export interface AppWiring {
   readonly routes: HttpRouteWiring[];
   readonly queueMappings: QueueMappingWiring[];
   readonly streamMappings: StreamMappingWiring[];
@@ -280,9 +280,9 @@ function filtersOf(value: TemplateValue | undefined): Array<Record<string, unkno
 }
 
 /** Reads the wiring of every stack of an assembly. */
-export function readWiring(assembly: AssemblyModel): DevWiring {
+export function readWiring(assembly: AssemblyModel): AppWiring {
   const refs = new References(assembly);
-  const wiring: DevWiring = { routes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] };
+  const wiring: AppWiring = { routes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] };
   const label = (stack: StackModel, r: ResourceModel) => r.cdkPath?.replace(/\/Resource$/, '') ?? `${stack.stackName}/${r.logicalId}`;
 
   for (const stack of assembly.stacks) {
