@@ -77,9 +77,9 @@ test('an EventBridge rule on a bus of another stack keeps its pattern, input tra
   assert.match(JSON.stringify(rule.deadLetterTarget), /RuleDlq/);
 });
 
-test('rule schedules and Scheduler schedules keep expression, time zone, input and retries', () => {
+test('rule schedules (here on a version) and Scheduler schedules keep expression, time zone, input and retries', () => {
   const nightly = wiring.schedules.find((s) => s.name === 'Fns/Nightly')!;
-  assert.deepEqual([nightly.source, nightly.expression, nightly.timeZone, nightly.input, fnOf(nightly.target)], ['rule', 'cron(0 3 * * ? *)', undefined, undefined, 'Fns/Worker:live']);
+  assert.deepEqual([nightly.source, nightly.expression, nightly.timeZone, nightly.input, fnOf(nightly.target)], ['rule', 'cron(0 3 * * ? *)', undefined, undefined, 'Fns/Worker:1']);
   const report = wiring.schedules.find((s) => s.name === 'Fns/Report')!;
   assert.deepEqual([report.source, report.expression, report.timeZone, report.input, fnOf(report.target)], ['scheduler', 'cron(30 8 ? * MON-FRI *)', 'Europe/Paris', '{"report":"daily"}', 'Fns/Worker:live']);
   assert.equal(report.retryPolicy?.maximumRetryAttempts, 5);

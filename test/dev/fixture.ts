@@ -85,7 +85,8 @@ export function synthFixture(): AssemblyModel {
     eventPattern: { source: ['app.orders'], detailType: ['order.placed'] },
     targets: [new targets.LambdaFunction(live, { retryAttempts: 4, maxEventAge: Duration.hours(2), deadLetterQueue: ruleDlq, event: events.RuleTargetInput.fromObject({ id: events.EventField.fromPath('$.detail.id') }) })],
   });
-  new events.Rule(fns, 'Nightly', { schedule: events.Schedule.cron({ minute: '0', hour: '3' }), targets: [new targets.LambdaFunction(live)] });
+  // A version as target: the rule invokes that exact version.
+  new events.Rule(fns, 'Nightly', { schedule: events.Schedule.cron({ minute: '0', hour: '3' }), targets: [new targets.LambdaFunction(fn.currentVersion)] });
   new scheduler.Schedule(fns, 'Report', {
     schedule: scheduler.ScheduleExpression.cron({ minute: '30', hour: '8', weekDay: 'MON-FRI', timeZone: TimeZone.EUROPE_PARIS }),
     target: new schedulerTargets.LambdaInvoke(live, { input: scheduler.ScheduleTargetInput.fromObject({ report: 'daily' }), retryAttempts: 5 }),
