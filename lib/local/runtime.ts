@@ -72,6 +72,17 @@ const QUALIFIER = /^(|[a-zA-Z0-9$_-]+)$/;
 const ARN = /^arn:(aws[a-zA-Z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9-_.]+)(?::([a-zA-Z0-9$_-]+))?$/;
 const PARTIAL_ARN = /^(\d{12}):function:([a-zA-Z0-9-_.]+)(?::([a-zA-Z0-9$_-]+))?$/;
 
+/**
+ * A `nodejs24.x` function runs on this machine's Node.js, which may be older: the AWS SDK
+ * would then print its "upgrade Node.js" notice into the function's log on every cold start,
+ * something the function never does on Lambda.
+ */
+function hostNodeNotice(runtime: string): Record<string, string> {
+  const declared = Number(/^nodejs(\d+)/.exec(runtime)?.[1] ?? 0);
+  const host = Number(process.versions.node.split('.')[0]);
+  return declared > host ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {};
+}
+
 /** Lambda's log stream name format: `2026/11/23/[$LATEST]<32 hex>`. */
 function logStreamName(version: string): string {
   const d = new Date();
@@ -283,6 +294,7 @@ export class LocalRuntime {
       NODE_PATH: [...layerPaths('nodejs/node_modules'), ...layerPaths('nodejs/node20/node_modules')].join(path.delimiter),
       PYTHONPATH: layerPaths('python').join(path.delimiter),
       PYTHONUNBUFFERED: '1',
+      ...hostNodeNotice(fn.runtime),
       LD_LIBRARY_PATH: layerPaths('lib').join(path.delimiter),
     };
     return {
