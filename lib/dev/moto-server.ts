@@ -18,6 +18,9 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
+/** Runs "$@" (moto) in place of the shell, with a background reader that stops it at end of input. */
+const WATCHDOG = 'exec 3<&0; { read -r _ <&3; kill "$$"; } >/dev/null 2>&1 & exec "$@" 3<&- </dev/null';
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -37,7 +40,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startMotoServer(options: { port?: number; host?: string; command?: string } = {}): Promise<MotoServer> {
   const host = options.host ?? '127.0.0.1';
   const command = options.command ?? 'moto_server';
-  if (spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status !== 0) {
+  if (spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command], { encoding: 'utf8' }).status !== 0) {
     throw new LambdakitError(`${command} is not installed: lambdakit dev serves S3, DynamoDB, SQS, SNS, Kinesis and EventBridge through moto`, {
       code: 'MotoMissing',
       hint: "install it with `pip install 'moto[server]'`, then run lambdakit dev again",
@@ -47,15 +50,28 @@ export async function startMotoServer(options: { port?: number; host?: string; c
   if (options.port !== undefined && !(await portFree(port, host))) {
     throw new LambdakitError(`port ${port} on ${host} is already in use, so the local AWS services cannot start there`, { code: 'PortInUse', value: port, hint: 'stop the other process or pass --services-port' });
   }
-  const child: ChildProcess = spawn(command, ['-H', host, '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A watchdog shell reads moto's stdin, a pipe only this process writes to: when this
+  // process ends in any way (even SIGKILL) the pipe closes and the watchdog stops moto.
+  // `exec` makes moto take the shell's pid, so `child` is moto itself.
+  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'sh', command, '-H', host, '-p', String(port)], { stdio: ['pipe', 'ignore', 'pipe'] });
+  child.stdin?.on('error', () => {
+    // The watchdog already left: nothing to tell it.
+  });
   let log = '';
   child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-  const kill = () => child.kill('SIGKILL');
+  const kill = () => {
+    child.kill('SIGKILL');
+    child.stdin?.destroy();
+  };
   process.once('exit', kill);
   const endpoint = `http://${host}:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new LambdakitError(`${command} exited with code ${child.exitCode} before answering: ${log.trim().split('\n').pop() ?? ''}`, { code: 'MotoFailed' });
+    if (child.exitCode !== null) {
+      kill();
+      process.off('exit', kill);
+      throw new LambdakitError(`${command} exited with code ${child.exitCode} before answering: ${log.trim().split('\n').pop() ?? ''}`, { code: 'MotoFailed' });
+    }
     try {
       if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
     } catch {
@@ -63,6 +79,7 @@ export async function startMotoServer(options: { port?: number; host?: string; c
     }
     if (Date.now() > deadline) {
       kill();
+      process.off('exit', kill);
       throw new LambdakitError(`${command} did not answer on ${endpoint} within 30 s`, { code: 'MotoFailed' });
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -73,6 +90,7 @@ export async function startMotoServer(options: { port?: number; host?: string; c
     close: () =>
       new Promise<void>((resolve) => {
         process.off('exit', kill);
+        child.stdin?.destroy();
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');

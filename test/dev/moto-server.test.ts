@@ -46,21 +46,25 @@ test('a requested port that is taken is a LambdakitError naming the port', async
   }
 });
 
-test('moto_server does not outlive the process that started it', async () => {
-  const root = path.resolve(__dirname, '..', '..');
-  const script = `const { startMotoServer } = require('./lib/dev/moto-server'); startMotoServer().then((m) => { console.log(m.endpoint); process.exit(0); });`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 0);
-  const endpoint = out.trim();
-  assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
-  // SIGKILL is delivered on exit; give the kernel a moment to close the socket.
-  let alive = true;
-  for (let i = 0; i < 50 && alive; i++) {
-    alive = await answers(endpoint);
-    if (alive) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(alive, false);
-});
+for (const [how, ending] of [
+  ['exits', 'process.exit(0)'],
+  ['is killed with SIGKILL', "process.kill(process.pid, 'SIGKILL')"],
+] as const) {
+  test(`moto_server does not outlive the process that started it when that process ${how}`, async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const script = `const { startMotoServer } = require('./lib/dev/moto-server'); startMotoServer().then((m) => { console.log(m.endpoint); ${ending}; });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    const endpoint = out.trim();
+    assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // moto is stopped as the process goes; wait (bounded) for its socket to close.
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      alive = await answers(endpoint);
+      if (alive) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(alive, false);
+  });
+}
