@@ -52,6 +52,7 @@ export interface ProvisionedResource {
 /** Longest name each service accepts (SQS counts the `.fifo` suffix), and the property a template names it with. */
 const NAMING: Record<string, { readonly limit: number; readonly property: string }> = {
   'AWS::DynamoDB::Table': { limit: 255, property: 'TableName' },
+  'AWS::DynamoDB::GlobalTable': { limit: 255, property: 'TableName' },
   'AWS::S3::Bucket': { limit: 63, property: 'BucketName' },
   'AWS::SQS::Queue': { limit: 80, property: 'QueueName' },
   'AWS::SNS::Topic': { limit: 256, property: 'TopicName' },
@@ -61,7 +62,7 @@ const NAMING: Record<string, { readonly limit: number; readonly property: string
 
 /**
  * The name a resource gets in the local services: the template's own, else
- * `<stack>-<logicalId>` (lower-case for buckets, `.fifo` for FIFO queues).
+ * `<stack>-<logicalId>` (lower-case for buckets, `.fifo` for FIFO queues and topics).
  * When that is longer than the service allows (deep construct paths give long
  * logical ids), it is cut and ended with a hash of the whole name, so two
  * long names never collide and a rerun gets the same name.
@@ -69,7 +70,8 @@ const NAMING: Record<string, { readonly limit: number; readonly property: string
 export function localName(resolver: TemplateResolver, resource: ResourceModel): string {
   const naming = NAMING[resource.type];
   if (!naming || resource.properties[naming.property] !== undefined) return resolver.physicalName(resource);
-  const fifo = resource.type === 'AWS::SQS::Queue' && (resource.properties.FifoQueue === true || resource.properties.FifoQueue === 'true');
+  const flag = resource.type === 'AWS::SQS::Queue' ? 'FifoQueue' : resource.type === 'AWS::SNS::Topic' ? 'FifoTopic' : undefined;
+  const fifo = flag !== undefined && (resource.properties[flag] === true || resource.properties[flag] === 'true');
   const suffix = fifo ? '.fifo' : '';
   let base = `${resource.stackName}-${resource.logicalId}`;
   if (resource.type === 'AWS::S3::Bucket') base = base.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
@@ -96,7 +98,8 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
   const region = clients.region;
   const account = '123456789012';
 
-  for (const r of resources.filter((x) => x.type === 'AWS::DynamoDB::Table')) {
+  // TableV2 synthesizes AWS::DynamoDB::GlobalTable, with the same key, index, stream and TTL properties.
+  for (const r of resources.filter((x) => x.type === 'AWS::DynamoDB::Table' || x.type === 'AWS::DynamoDB::GlobalTable')) {
     const name = localName(resolver, r);
     const p = r.properties;
     const keys = (p.KeySchema ?? []) as unknown as KeySchemaElement[];
@@ -159,9 +162,11 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
     if (options.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(options.visibilityTimeoutSeconds);
     if (p.FifoQueue === true || p.FifoQueue === 'true') attributes.FifoQueue = 'true';
     if (p.ContentBasedDeduplication === true) attributes.ContentBasedDeduplication = 'true';
-    if (isObj(p.RedrivePolicy)) {
-      const target = resolver.resolve(r.stackName, p.RedrivePolicy.deadLetterTargetArn);
-      if (target) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: target, maxReceiveCount: String(p.RedrivePolicy.maxReceiveCount ?? 5) });
+    // CloudFormation takes the redrive policy as an object or as JSON text.
+    const redrive = typeof p.RedrivePolicy === 'string' ? (JSON.parse(p.RedrivePolicy) as TemplateValue) : p.RedrivePolicy;
+    if (isObj(redrive)) {
+      const target = resolver.resolve(r.stackName, redrive.deadLetterTargetArn);
+      if (target) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: target, maxReceiveCount: String(redrive.maxReceiveCount ?? 5) });
     }
     let url: string;
     try {

@@ -24,7 +24,7 @@ import type { AssemblyModel } from '../../lib/assembly/model';
 
 /**
  * An app of two stacks built only from aws-cdk-lib's own constructs: `Data`
- * holds the queue (with its DLQ), table (with a stream), Kinesis stream,
+ * holds the queue (with its DLQ), tables (Table and TableV2, with streams), Kinesis stream,
  * topic and bus; `Fns` holds one function with a `live` alias, triggered by
  * every source dev wires, each reaching `Data` through cross-stack exports.
  */
@@ -46,6 +46,7 @@ export function synthFixture(): AssemblyModel {
   const topic = new sns.Topic(data, 'Notices', { topicName: 'notices' });
   const bus = new events.EventBus(data, 'Bus', { eventBusName: 'app-bus' });
   new sqs.Queue(data, 'Ordered', { fifo: true });
+  new dynamodb.TableV2(data, 'Sessions', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, dynamoStream: dynamodb.StreamViewType.KEYS_ONLY, timeToLiveAttribute: 'ttl' });
 
   const fns = new Stack(app, 'Fns');
   const fn = new lambda.Function(fns, 'Worker', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });

@@ -38,6 +38,7 @@ after(async () => {
 test('every data resource of every stack is created, named from the template or from stack and logical id', () => {
   const summary = created.map((c) => `${c.stackName} ${c.type}`).sort();
   assert.deepEqual(summary, [
+    'Data AWS::DynamoDB::GlobalTable',
     'Data AWS::DynamoDB::Table',
     'Data AWS::Events::EventBus',
     'Data AWS::Kinesis::Stream',
@@ -65,6 +66,14 @@ test('the table has its keys, index, stream and time to live', async () => {
   assert.equal(table.StreamSpecification?.StreamViewType, 'NEW_AND_OLD_IMAGES');
   const ttl = (await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription!;
   assert.deepEqual([ttl.AttributeName, ttl.TimeToLiveStatus], ['expiresAt', 'ENABLED']);
+});
+
+test('a TableV2 (AWS::DynamoDB::GlobalTable) is created like a table, with its stream ARN known', async () => {
+  const name = nameOf('Data', 'Sessions');
+  const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table!;
+  assert.deepEqual(table.KeySchema, [{ AttributeName: 'id', KeyType: 'HASH' }]);
+  assert.equal(table.StreamSpecification?.StreamViewType, 'KEYS_ONLY');
+  assert.equal(resolver.resolve('Data', { 'Fn::GetAtt': [logicalId('Data', 'Sessions'), 'StreamArn'] }), table.LatestStreamArn);
 });
 
 test("a queue's redrive policy names its dead-letter queue's real ARN; visibility timeout and FIFO are kept", async () => {
