@@ -271,7 +271,7 @@ export class DevServer {
     for (const rules of byBus.values()) {
       const bus = rules[0].bus;
       const busName = bus ? known(bus.stackName, bus.logicalId)! : 'default';
-      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer }));
+      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer, ruleArn: `arn:aws:events:${clients.region}:123456789012:rule/${bus ? `${busName}/` : ''}${r.ruleName.replace(/\//g, '-')}` }));
       this.workers.push(await startBusBridge({ events: clients.events, sqs: clients.sqs }, busName, subs, invoker, onError(`bus ${busName}`)));
     }
 
