@@ -196,7 +196,7 @@ export function bundle(request: BundleRequest): BundleResult {
 
   const manifest: CacheManifest = {
     key,
-    request: JSON.parse(JSON.stringify(request)) as BundleRequest,
+    request: rebuildableRequest(request),
     inputs,
     hash: outputHash.digest('hex'),
     fileName: options.fileName,
@@ -206,6 +206,18 @@ export function bundle(request: BundleRequest): BundleResult {
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 1));
   enforceBudget(request, bytes, contributors);
   return { outdir, hash: manifest.hash, fileName: manifest.fileName, bytes, contributors, inputs: Object.keys(inputs), cached: false, slot };
+}
+
+/** The fields of a request that decide the build (callers may pass more, e.g. construct props). */
+const REQUEST_FIELDS = [
+  'constructPath', 'entry', 'handler', 'projectRoot', 'runtimeTarget', 'layerModules', 'cacheDir',
+  'minify', 'sourcemap', 'sourcesContent', 'format', 'target', 'externalModules', 'awsSdk', 'define', 'loader', 'banner', 'footer', 'keepNames', 'mainFields', 'tsconfig', 'bundleSizeLimit',
+] as const;
+
+function rebuildableRequest(request: BundleRequest): BundleRequest {
+  const out: Record<string, unknown> = {};
+  for (const field of REQUEST_FIELDS) if (request[field] !== undefined) out[field] = request[field];
+  return out as unknown as BundleRequest;
 }
 
 /** What a cache slot was built from: its request and the project-relative input files. */

@@ -61,9 +61,17 @@ class QueueBridge implements DevWorker {
   }
 
   private async run(): Promise<void> {
+    let idleMs = 0;
     while (!this.abort.signal.aborted) {
       try {
-        const received = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        // Short polls with a client-side back-off (see SqsPoller).
+        const received = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        if (!received.Messages?.length) {
+          idleMs = Math.min(500, idleMs ? idleMs * 2 : 50);
+          await sleep(idleMs, this.abort.signal);
+          continue;
+        }
+        idleMs = 0;
         const done: string[] = [];
         for (const message of received.Messages ?? []) {
           try {

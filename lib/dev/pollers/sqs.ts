@@ -111,10 +111,17 @@ export class SqsPoller implements DevWorker {
   }
 
   private async loop(): Promise<void> {
+    let idleMs = 0;
     while (!this.abort.signal.aborted) {
       try {
         const batch = await this.gather();
-        if (batch.length > 0) await this.process(batch);
+        if (batch.length > 0) {
+          idleMs = 0;
+          await this.process(batch);
+        } else {
+          idleMs = Math.min(500, idleMs ? idleMs * 2 : 50);
+          await sleep(idleMs, this.abort.signal);
+        }
       } catch (error) {
         if (this.abort.signal.aborted) return;
         this.onError(error as Error);
@@ -134,7 +141,8 @@ export class SqsPoller implements DevWorker {
         new ReceiveMessageCommand({
           QueueUrl: this.config.queueUrl,
           MaxNumberOfMessages: Math.min(10, remaining),
-          WaitTimeSeconds: messages.length === 0 ? 1 : 0,
+          // Short polls with a client-side back-off: moto serves a long poll by spinning, which starves its other requests.
+          WaitTimeSeconds: 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         })

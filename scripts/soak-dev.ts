@@ -1,0 +1,86 @@
+/**
+ * Soak test of `lambdakit dev`'s queue path: sends N job messages (10% of them
+ * poison, which the worker fails) to the example app's jobs queue and waits
+ * until every message is either processed (a JOB# item) or dead-lettered.
+ * Nothing may be lost: processed + dead-lettered must equal sent, exactly.
+ *
+ *   node --import tsx scripts/soak-dev.ts [--messages 10000] [--poison 0.1]
+ */
+import * as path from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DevServer } from '../lib/dev/dev';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const total = arg('messages', 10_000);
+  const poisonShare = arg('poison', 0.1);
+  const root = path.resolve(__dirname, '..');
+  const started = Date.now();
+  const dev = await DevServer.start({ cwd: root, app: path.join(root, '.bench', 'soak-cdk.out'), synth: true, port: 0, lambdaPort: 0, json: true, out: { write: () => true } as never, err: { write: () => true } as never, visibilityTimeoutSeconds: 30, reportsFile: false });
+  const config = { endpoint: dev.moto!.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'soak', secretAccessKey: 'soak' } };
+  const sqs = new SQSClient(config);
+  const ddb = new DynamoDBClient(config);
+  try {
+    const name = (prefix: string) => dev.resources.find((r) => r.type === 'AWS::SQS::Queue' && r.logicalId.startsWith(prefix))!.name;
+    const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: name('JobsDF') }))).QueueUrl!;
+    const dlqUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: name('JobsDeadLetters') }))).QueueUrl!;
+    const table = dev.resources.find((r) => r.type === 'AWS::DynamoDB::Table')!.name;
+    const poison = Math.round(total * poisonShare);
+    const sendStarted = Date.now();
+    for (let i = 0; i < total; i += 10) {
+      const entries = Array.from({ length: Math.min(10, total - i) }, (_, n) => {
+        const k = i + n;
+        // Every (1/poisonShare)-th message is poison: the worker fails it every time.
+        const isPoison = k < poison * Math.round(1 / poisonShare) && k % Math.round(1 / poisonShare) === 0;
+        return { Id: String(n), MessageBody: isPoison ? `poison-${k}` : JSON.stringify({ jobId: `soak-${k}`, type: 'report', payload: { rows: [k] } }) };
+      });
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    }
+    const sendMs = Date.now() - sendStarted;
+    const count = async (url: string) => {
+      const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+      return { visible: Number(a.ApproximateNumberOfMessages), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible) };
+    };
+    const processed = async () => {
+      let n = 0;
+      let start: Record<string, never> | undefined;
+      do {
+        const page = await ddb.send(new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: 'JOB#soak-' } }, Select: 'COUNT', ExclusiveStartKey: start }));
+        n += page.Count ?? 0;
+        start = page.LastEvaluatedKey as never;
+      } while (start);
+      return n;
+    };
+    let done = 0;
+    let dead = 0;
+    const deadline = Date.now() + 15 * 60_000;
+    for (;;) {
+      const [queue, dlq] = await Promise.all([count(queueUrl), count(dlqUrl)]);
+      done = await processed();
+      dead = dlq.visible + dlq.inFlight;
+      if (process.stdout.isTTY) process.stdout.write(`\rprocessed ${done}  dead-lettered ${dead}  in queue ${queue.visible + queue.inFlight}   `);
+      if (done + dead >= total && queue.visible + queue.inFlight === 0) break;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const seconds = (Date.now() - sendStarted) / 1000;
+    process.stdout.write(
+      `\nsent ${total} (${poison} poison) in ${(sendMs / 1000).toFixed(1)} s; processed ${done} + dead-lettered ${dead} = ${done + dead} after ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} messages/s); ${done + dead === total ? 'nothing lost' : 'MISMATCH'}${dead > poison ? ` (${dead - poison} good message(s) dead-lettered: their processing outlasted the visibility timeout ${'\u00d7'} maxReceiveCount)` : ''}\n`,
+    );
+    if (done + dead !== total) process.exitCode = 1;
+  } finally {
+    sqs.destroy();
+    ddb.destroy();
+    await dev.close();
+    process.stdout.write(`total run ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+void main();
