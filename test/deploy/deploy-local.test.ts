@@ -5,7 +5,7 @@ import { readAssembly } from '../../lib/assembly/read';
 import { type DeployLocalReport, deployLocal, formatReport } from '../../scripts/deploy-local';
 
 // The real CDK CLI (bootstrap + deploy --all of bin/app.ts) against moto_server on a free port.
-describe('cdk deploy of the example app against a local endpoint (moto)', { timeout: 180_000 }, () => {
+describe('cdk deploy of the example app against a local endpoint (moto)', { timeout: 420_000 }, () => {
   let report: DeployLocalReport | undefined;
   after(() => {
     if (report) fs.rmSync(report.assemblyDir, { recursive: true, force: true });
@@ -20,6 +20,13 @@ describe('cdk deploy of the example app against a local endpoint (moto)', { time
 
     const assembly = readAssembly(report.assemblyDir);
     const skipped = new Set(report.skipped.map((s) => `${s.stack}/${s.logicalId}`));
+    // The resources the workloads stand on are ones moto's CloudFormation creates: none may be missing.
+    const core = new Set(['AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Kinesis::Stream', 'AWS::Events::EventBus', 'AWS::Logs::LogGroup']);
+    const missingCore = report.skipped.filter((s) => core.has(s.type));
+    assert.deepEqual(missingCore, [], 'core resources missing after deploy');
+    // What moto left out is reported per resource, with the reason, and adds up with what was created.
+    for (const s of report.skipped) assert.ok(s.reason && s.type && s.logicalId, JSON.stringify(s));
+    for (const stack of report.stacks) assert.equal(stack.created + report.skipped.filter((s) => s.stack === stack.name).length, stack.templateResources, stack.name);
     const byPath = new Map(report.status.functions.map((f) => [String(f.function), f]));
     let checked = 0;
     for (const model of assembly.functions) {
