@@ -137,6 +137,9 @@ export class DevServer {
       port: lambdaPort,
       host,
       reportsFile: this.options.reportsFile,
+      // Past the local cap of environments per function, requests wait rather than fail:
+      // Lambda would not throttle at 17 concurrent requests, so the gateway must not send 500s.
+      waitForEnvironment: true,
       // Functions are built for the newest Lambda runtime but run here on this machine's Node.js: the SDK's notice about it is noise.
       extraEnvironment: { AWS_ENDPOINT_URL: this.moto.endpoint, LAMBDAKIT_DEV: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       onInvocation: (entry) => this.logInvocation(entry),

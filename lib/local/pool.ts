@@ -25,10 +25,38 @@ export class ConcurrencyBudget {
    * @param limit reserved concurrency when set, else the local stand-in for the account limit
    * @param reserved whether the limit is the function's reserved concurrency (it names the throttle's reason)
    */
+  private readonly waiters: Array<() => void> = [];
+
   constructor(
     public readonly limit: number,
     public readonly reserved: boolean,
+    /**
+     * Beyond a local limit (not reserved concurrency), wait for a running invocation to
+     * finish instead of throttling: the cap only protects this machine, and Lambda would
+     * not throttle there.
+     */
+    public readonly waitWhenFull = false,
   ) {}
+
+  /** Takes a slot: at once while under the limit, else in arrival order as slots free up. */
+  public async take(): Promise<void> {
+    if (this.inFlight < this.limit) {
+      this.inFlight++;
+      return;
+    }
+    if (this.reserved || !this.waitWhenFull) {
+      throw new ThrottledError(this.reserved ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded', this.limit);
+    }
+    // The slot is handed over by release(), so inFlight stays at the limit meanwhile.
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Gives a slot back, to the longest waiting invocation if there is one. */
+  public release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
 
   public add(pool: FunctionPool): void {
     this.pools.add(pool);
@@ -64,7 +92,8 @@ export interface PoolOptions {
 
 /**
  * The execution environments of one function version: reuses warm ones,
- * starts more while the function's concurrency allows, throttles beyond it,
+ * starts more while the function's concurrency allows, throttles (or, for a
+ * local cap with `waitWhenFull`, queues) beyond it,
  * and stops environments that stayed idle or died.
  */
 export class FunctionPool {
@@ -109,16 +138,14 @@ export class FunctionPool {
   public async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
     if (this.closed) throw new Error('the local runtime is shutting down');
     const budget = this.options.budget;
-    if (budget.inFlight >= budget.limit) {
-      throw new ThrottledError(budget.reserved ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded', budget.limit);
-    }
-    budget.inFlight++;
+    await budget.take();
     let env: ExecutionEnvironment | undefined;
     try {
+      if (this.closed) throw new Error('the local runtime is shutting down');
       env = this.acquire();
       return await env.invoke(request);
     } finally {
-      budget.inFlight--;
+      budget.release();
       if (env?.state === 'dead') {
         this.environments.delete(env);
         void env.kill();

@@ -21,6 +21,13 @@ export interface LocalRuntimeOptions {
   readonly extraEnvironment?: Readonly<Record<string, string>>;
   /** Most concurrent invocations (and environments) of a function without reserved concurrency, all versions together. @default 16 */
   readonly maxEnvironments?: number;
+  /**
+   * What an invocation beyond `maxEnvironments` gets: a 429 ConcurrentInvocationLimitExceeded
+   * (false), or a wait for a running one to finish (true; `lambdakit dev` does that, since the cap
+   * protects this machine and Lambda would not throttle there). Reserved concurrency always throttles.
+   * @default false
+   */
+  readonly waitForEnvironment?: boolean;
   /** Idle environments stop after this long. @default 300000 */
   readonly idleTimeoutMs?: number;
   /** JSON lines of every REPORT, for `lambdakit cost`; false to disable. @default '<cwd>/.lambdakit/local-reports.jsonl' */
@@ -244,7 +251,7 @@ export class LocalRuntime {
     if (!pool) {
       let budget = this.budgets.get(functionKey);
       if (!budget) {
-        budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? 16, false);
+        budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? 16, false, this.options.waitForEnvironment ?? false);
         this.budgets.set(functionKey, budget);
       }
       pool = new FunctionPool(this.spec(fn, version), this.api, {

@@ -61,6 +61,12 @@ test('GET /hello is served through the gateway; an unknown route is API Gateway\
   assert.deepEqual(await missing.json(), { message: 'Not Found' });
 });
 
+test('more concurrent requests than the local environment cap are all served (they wait; Lambda would not throttle here)', async () => {
+  const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => fetch(`${dev.gateway!.url}/hello?name=c${i}`).then(async (r) => [r.status, await r.text()] as const)));
+  assert.deepEqual(answers.map(([status]) => status), Array(24).fill(200));
+  assert.deepEqual(answers.map(([, body]) => body), Array.from({ length: 24 }, (_, i) => `Hello, c${i}!`));
+});
+
 test('POST /orders stores the order once; its stream record produces the audit entry, the SNS fan-out and the routed event', async () => {
   const order = { orderId: 'e2e-1', customerId: 'c-9', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }] };
   const first = await fetch(`${dev.gateway!.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
