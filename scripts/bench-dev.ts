@@ -1,0 +1,228 @@
+// Benchmark of `lambdakit dev` on the example app, measured as a user meets it:
+// the CLI started from a shell, requests over HTTP, a handler file saved.
+//   node --import tsx scripts/bench-dev.ts [--seconds 10] [--connections 20] [--saves 10] [--json]
+//
+// 1. Ready time: from spawning `lambdakit dev` to the first 200 from GET /hello,
+//    with synth (`npm start` does that) and with --no-synth (an assembly already there).
+// 2. Save-to-live (target < 300 ms): functions/hello/handler.ts is rewritten with a new
+//    greeting; the time until GET /hello answers with it. The file is restored afterwards.
+// 3. Gateway throughput on GET /hello (target >= 1,000 requests/s) with autocannon, side by
+//    side in the same run with a bare node:http server answering the same body: the ceiling
+//    of this machine for the load tool and one Node.js process.
+// Benchmark invocations are kept out of .lambdakit/local-reports.jsonl (--no-reports), so
+// they do not skew `lambdakit cost`'s measured durations.
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import autocannon from 'autocannon';
+
+const ROOT = path.resolve(__dirname, '..');
+const HANDLER = path.join(ROOT, 'functions', 'hello', 'handler.ts');
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+};
+const SECONDS = option('seconds', 10);
+const CONNECTIONS = option('connections', 20);
+const SAVES = option('saves', 10);
+const JSON_OUT = args.includes('--json');
+
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const percentile = (values: number[], p: number) => {
+  const s = sorted(values);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const log = (line: string) => {
+  if (!JSON_OUT) process.stderr.write(`${line}\n`);
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Dev {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly readyMs: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the CLI as a user would and waits for GET /hello to answer 200. */
+async function startDev(extra: string[]): Promise<Dev> {
+  const [port, lambdaPort] = [await freePort(), await freePort()];
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'lambdakit.ts'), 'dev', '--port', String(port), '--lambda-port', String(lambdaPort), '--no-reports', ...extra], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  // Keep the last lines only: every invocation prints one, and the pipe must never fill up.
+  let tail = '';
+  const notices: string[] = [];
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-8000);
+    for (const line of chunk.toString().split('\n')) if (/rebuil|warn|error/i.test(line) && !line.includes('GET /hello')) notices.push(line);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGINT');
+    });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`lambdakit dev exited with code ${child.exitCode}:\n${tail}`);
+    try {
+      const response = await fetch(`${url}/hello`);
+      if (response.status === 200) {
+        await response.text();
+        const readyMs = performance.now() - started;
+        // The gateway answers a moment before the triggers and the watcher are up; the CLI's
+        // "ready in" line says when everything is. Saves before it would not be seen.
+        while (!/ready in/.test(tail) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        return { url, child, readyMs, output: () => `${tail}\n${notices.slice(-20).join('\n')}`, stop };
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`lambdakit dev did not serve GET /hello within 120 s:\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Saves the handler with a new greeting and times until GET /hello returns it. */
+async function saveToLive(dev: Dev, original: string, n: number): Promise<number> {
+  const marker = `Saved${n}`;
+  const changed = original.replace('`Hello, ${', `\`${marker}, \${`);
+  if (changed === original) throw new Error(`${HANDLER} no longer contains the greeting this benchmark rewrites`);
+  const started = performance.now();
+  fs.writeFileSync(HANDLER, changed);
+  const deadline = started + 30_000;
+  for (;;) {
+    const body = await (await fetch(`${dev.url}/hello`)).text();
+    if (body.startsWith(marker)) return performance.now() - started;
+    if (performance.now() > deadline) throw new Error(`the saved handler was not live after 30 s (last answer: ${body}):\n${dev.output().split('\n').filter((l) => !/GET \/hello|^\[Api\/Hello\]/.test(l)).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function load(url: string, connections = CONNECTIONS, seconds = SECONDS): Promise<{ requestsPerSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number; total: number }> {
+  const result = await autocannon({ url, connections, duration: seconds });
+  return {
+    requestsPerSecond: Math.round(result.requests.total / seconds),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    total: result.requests.total,
+  };
+}
+
+/** The same load against a bare node:http server that answers GET /hello with the same body. */
+async function ceiling(): Promise<Awaited<ReturnType<typeof load>>> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Hello, World!');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await load(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hello`);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+async function main(): Promise<void> {
+  const original = fs.readFileSync(HANDLER, 'utf8');
+  const restore = () => fs.writeFileSync(HANDLER, original);
+  process.once('SIGINT', () => {
+    restore();
+    process.exit(130);
+  });
+
+  log('ready time with synth (npm start)…');
+  const withSynth = await startDev([]);
+  await withSynth.stop();
+  log('ready time with --no-synth…');
+  const dev = await startDev(['--no-synth']);
+  const saves: number[] = [];
+  let gateway: Awaited<ReturnType<typeof load>>;
+  const sweep: Array<{ connections: number } & Awaited<ReturnType<typeof load>>> = [];
+  try {
+    log(`save-to-live, ${SAVES} saves…`);
+    try {
+      for (let i = 1; i <= SAVES; i++) {
+        saves.push(await saveToLive(dev, original, i));
+        // Let the watcher settle so saves do not coalesce into one rebuild.
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      restore();
+    }
+    // Wait for the restored code to serve before loading it.
+    for (let i = 0; i < 600 && !(await (await fetch(`${dev.url}/hello`)).text()).startsWith('Hello'); i++) await new Promise((r) => setTimeout(r, 50));
+    log(`GET /hello through the gateway, ${CONNECTIONS} connections for ${SECONDS} s…`);
+    gateway = await load(`${dev.url}/hello?name=bench`);
+    // For context: fewer callers need fewer environments (processes) sharing the two cores.
+    log('the same at 1 and 4 connections, 5 s each…');
+    for (const c of [1, 4]) sweep.push({ connections: c, ...(await load(`${dev.url}/hello?name=bench`, c, 5)) });
+  } finally {
+    await dev.stop();
+  }
+  log(`the same load against a bare node:http server…`);
+  const bare = await ceiling();
+
+  const figures = {
+    machine: `${os.platform()} ${os.arch()}, Node ${process.version}, ${os.cpus().length} CPU(s)`,
+    readyMs: { withSynth: Math.round(withSynth.readyMs), noSynth: Math.round(dev.readyMs) },
+    saveToLiveMs: { p50: Math.round(percentile(saves, 50)), p90: Math.round(percentile(saves, 90)), max: Math.round(Math.max(...saves)), runs: saves.length, target: 300 },
+    gateway: { ...gateway, connections: CONNECTIONS, target: 1000 },
+    gatewayAtFewerConnections: sweep,
+    bareNodeHttp: bare,
+    gatewayShareOfBare: Math.round((gateway.requestsPerSecond / bare.requestsPerSecond) * 100) / 100,
+  };
+  if (JSON_OUT) {
+    process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    return;
+  }
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  process.stdout.write(
+    [
+      `lambdakit dev benchmark — example app (${figures.machine})`,
+      `  ready (spawn → first 200 on GET /hello): ${(figures.readyMs.withSynth / 1000).toFixed(1)} s with synth, ${(figures.readyMs.noSynth / 1000).toFixed(1)} s with --no-synth`,
+      `  save-to-live: p50 ${figures.saveToLiveMs.p50} ms, p90 ${figures.saveToLiveMs.p90} ms, max ${figures.saveToLiveMs.max} ms over ${saves.length} saves (target < 300 ms: ${verdict(figures.saveToLiveMs.p90 < 300)})`,
+      `  GET /hello via gateway, ${CONNECTIONS} connections: ${gateway.requestsPerSecond} req/s, p50 ${gateway.p50Ms} ms, p99 ${gateway.p99Ms} ms, ${gateway.non2xx} non-2xx, ${gateway.errors} errors (target >= 1,000 req/s: ${verdict(gateway.requestsPerSecond >= 1000 && gateway.non2xx === 0)})`,
+      ...sweep.map((r) => `    at ${r.connections} connection(s): ${r.requestsPerSecond} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx} non-2xx`),
+      `  bare node:http, same load: ${bare.requestsPerSecond} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`,
+      `  gateway / bare: ${figures.gatewayShareOfBare}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench-dev: ${error.message}\n`);
+  process.exitCode = 1;
+});
