@@ -4,7 +4,7 @@
  * until every message is either processed (a JOB# item) or dead-lettered.
  * Nothing may be lost: processed + dead-lettered must equal sent, exactly.
  *
- *   node --import tsx scripts/soak-dev.ts [--messages 10000] [--poison 0.1]
+ *   node --import tsx scripts/soak-dev.ts [--messages 10000] [--poison 0.1] [--timeout-minutes 60]
  */
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     };
     let done = 0;
     let dead = 0;
-    const deadline = Date.now() + 15 * 60_000;
+    const deadline = Date.now() + arg('timeout-minutes', 60) * 60_000;
     for (;;) {
       const [queue, dlq] = await Promise.all([count(queueUrl), count(dlqUrl)]);
       done = await processed();
