@@ -2,6 +2,13 @@ import { ExecutionEnvironment, type EnvironmentSpec, type InvocationOutcome, typ
 import type { RuntimeApiServer } from './runtime-api';
 
 /** Raised when every environment allowed by the function's concurrency is busy. */
+/** The pool was closed (the runtime stops, or watch mode replaced the function's code) before the invocation ran. */
+export class PoolClosedError extends Error {
+  constructor() {
+    super('the local runtime is shutting down');
+  }
+}
+
 export class ThrottledError extends Error {
   constructor(
     public readonly reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded',
@@ -20,13 +27,13 @@ export class ConcurrencyBudget {
   /** Invocations running now, across the function's versions. */
   public inFlight = 0;
   private readonly pools = new Set<FunctionPool>();
+  /** Invocations waiting for a slot (only with `waitWhenFull`), oldest first. */
+  private readonly waiters: Array<() => void> = [];
 
   /**
    * @param limit reserved concurrency when set, else the local stand-in for the account limit
    * @param reserved whether the limit is the function's reserved concurrency (it names the throttle's reason)
    */
-  private readonly waiters: Array<() => void> = [];
-
   constructor(
     public readonly limit: number,
     public readonly reserved: boolean,
@@ -136,12 +143,13 @@ export class FunctionPool {
 
   /** Runs an invocation in a warm environment, or a new one (cold start). */
   public async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
-    if (this.closed) throw new Error('the local runtime is shutting down');
+    if (this.closed) throw new PoolClosedError();
     const budget = this.options.budget;
     await budget.take();
     let env: ExecutionEnvironment | undefined;
     try {
-      if (this.closed) throw new Error('the local runtime is shutting down');
+      // It may have waited for a slot while watch mode replaced this pool.
+      if (this.closed) throw new PoolClosedError();
       env = this.acquire();
       return await env.invoke(request);
     } finally {

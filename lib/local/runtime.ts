@@ -6,7 +6,7 @@ import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
 import { AsyncQueue, type AsyncQueueOptions } from './async-queue';
 import type { EnvironmentSpec, InvocationOutcome } from './environment';
-import { ConcurrencyBudget, FunctionPool } from './pool';
+import { ConcurrencyBudget, FunctionPool, PoolClosedError } from './pool';
 import { RuntimeApiServer } from './runtime-api';
 
 export interface LocalRuntimeOptions {
@@ -135,6 +135,8 @@ export class LocalRuntime {
   private readonly pools = new Map<string, FunctionPool>();
   /** One concurrency budget per function, shared by the pools of its versions. */
   private readonly budgets = new Map<string, ConcurrencyBudget>();
+  /** Set by close(): an invocation whose pool closed under it then fails instead of starting a new one. */
+  private closing = false;
   private reports?: fs.WriteStream;
   private warned = new Set<string>();
 
@@ -223,15 +225,19 @@ export class LocalRuntime {
 
   /** Runs an invocation synchronously. Throws ThrottledError when the function's concurrency is used up. */
   public async invoke(target: ResolvedTarget, payload: Buffer, options: { clientContext?: string; trigger?: string; requestId?: string } = {}): Promise<InvocationOutcome> {
-    const pool = this.poolFor(target.fn, target.version);
-    const outcome = await pool.invoke({
-      requestId: options.requestId ?? randomUUID(),
-      payload,
-      invokedFunctionArn: target.invokedFunctionArn,
-      clientContext: options.clientContext,
-    });
-    this.record(target, outcome, options.trigger ?? 'invoke');
-    return outcome;
+    const request = { requestId: options.requestId ?? randomUUID(), payload, invokedFunctionArn: target.invokedFunctionArn, clientContext: options.clientContext };
+    for (;;) {
+      const pool = this.poolFor(target.fn, target.version);
+      try {
+        const outcome = await pool.invoke(request);
+        this.record(target, outcome, options.trigger ?? 'invoke');
+        return outcome;
+      } catch (error) {
+        // recycle() closed the pool it was waiting in: run it on the new code instead of failing it.
+        if (error instanceof PoolClosedError && !this.closing) continue;
+        throw error;
+      }
+    }
   }
 
   /** Queues an asynchronous invocation (Event); returns its request id. */
@@ -368,6 +374,7 @@ export class LocalRuntime {
 
   /** Drains (or reports) the asynchronous queue, stops every environment and the Runtime API. */
   public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number; requestIds: string[] }> {
+    this.closing = true;
     const report = await this.asyncQueue.close(options.drainMs ?? 5_000);
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
