@@ -4,7 +4,12 @@
  * until every message is either processed (a JOB# item) or dead-lettered.
  * Nothing may be lost: processed + dead-lettered must equal sent, exactly.
  *
- *   node --import tsx scripts/soak-dev.ts [--messages 10000] [--poison 0.1] [--timeout-minutes 60]
+ *   node --import tsx scripts/soak-dev.ts [--messages 10000] [--poison 0.1] [--backlog 500] [--timeout-minutes 60]
+ *
+ * The sender keeps at most --backlog messages waiting or in flight on the queue (0: send all at
+ * once). moto's SQS scans the whole queue on every receive and twice on every delete (moto 5.2,
+ * `Queue.delete_message`), so a 10,000-message burst makes the run quadratic in moto's time rather
+ * than a test of lambdakit; a steady inflow is also what a worker queue sees in production.
  */
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -33,8 +38,23 @@ async function main(): Promise<void> {
     const dlqUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: name('JobsDeadLetters') }))).QueueUrl!;
     const table = dev.resources.find((r) => r.type === 'AWS::DynamoDB::Table')!.name;
     const poison = Math.round(total * poisonShare);
+    const backlog = arg('backlog', 500);
+    const count = async (url: string) => {
+      const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+      return { visible: Number(a.ApproximateNumberOfMessages), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible) };
+    };
+    const progress = (text: string) => process.stdout.isTTY && process.stdout.write(`\r${text}   `);
     const sendStarted = Date.now();
     for (let i = 0; i < total; i += 10) {
+      // Every 100 messages, wait while the queue holds the backlog.
+      if (backlog > 0 && i % 100 === 0) {
+        for (;;) {
+          const queue = await count(queueUrl);
+          if (queue.visible + queue.inFlight < backlog) break;
+          progress(`sent ${i}  in queue ${queue.visible + queue.inFlight}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
       const entries = Array.from({ length: Math.min(10, total - i) }, (_, n) => {
         const k = i + n;
         // Every (1/poisonShare)-th message is poison: the worker fails it every time.
@@ -44,10 +64,6 @@ async function main(): Promise<void> {
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     }
     const sendMs = Date.now() - sendStarted;
-    const count = async (url: string) => {
-      const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
-      return { visible: Number(a.ApproximateNumberOfMessages), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible) };
-    };
     const processed = async () => {
       let n = 0;
       let start: Record<string, never> | undefined;
@@ -65,7 +81,7 @@ async function main(): Promise<void> {
       const [queue, dlq] = await Promise.all([count(queueUrl), count(dlqUrl)]);
       dead = dlq.visible + dlq.inFlight;
       const left = queue.visible + queue.inFlight;
-      if (process.stdout.isTTY) process.stdout.write(`\rin queue ${left}  dead-lettered ${dead}   `);
+      progress(`in queue ${left}  dead-lettered ${dead}`);
       // The table is counted only once the queue is empty (or at the deadline): a full Scan every
       // second would load moto, the bottleneck, and slow down what is being measured.
       if (left === 0 || Date.now() > deadline) {
@@ -76,7 +92,7 @@ async function main(): Promise<void> {
     }
     const seconds = (Date.now() - sendStarted) / 1000;
     process.stdout.write(
-      `\nsent ${total} (${poison} poison) in ${(sendMs / 1000).toFixed(1)} s; processed ${done} + dead-lettered ${dead} = ${done + dead} after ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} messages/s); ${done + dead === total ? 'nothing lost' : 'MISMATCH'}${dead > poison ? ` (${dead - poison} good message(s) dead-lettered: their processing outlasted the visibility timeout ${'\u00d7'} maxReceiveCount)` : ''}\n`,
+      `\nsent ${total} (${poison} poison${backlog > 0 ? `, at most ${backlog} queued at a time` : ', all at once'}) in ${(sendMs / 1000).toFixed(1)} s; processed ${done} + dead-lettered ${dead} = ${done + dead} after ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)} messages/s); ${done + dead === total ? 'nothing lost' : 'MISMATCH'}${dead > poison ? ` (${dead - poison} good message(s) dead-lettered: their processing outlasted the visibility timeout ${'\u00d7'} maxReceiveCount)` : ''}\n`,
     );
     if (done + dead !== total) process.exitCode = 1;
   } finally {
