@@ -17,7 +17,8 @@ export function registerDev(program: Argv): Argv {
         .option('fast-retries', { type: 'boolean', default: false, describe: 'Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes' })
         .option('visibility-timeout', { type: 'number', describe: "Override every queue's visibility timeout (seconds) so failed messages return quickly" })
         .option('schedules-every', { type: 'number', describe: 'Fire every schedule each N seconds instead of its expression' })
-        .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' }),
+        .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
+        .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' }),
     async (args) => {
       const { DevServer } = await import('../dev/dev');
       const started = performance.now();
@@ -34,6 +35,7 @@ export function registerDev(program: Argv): Argv {
         visibilityTimeoutSeconds: args.visibilityTimeout,
         scheduleEveryMs: args.schedulesEvery === undefined ? undefined : args.schedulesEvery * 1000,
         reportsFile: args.reports ? undefined : false,
+        maxEnvironments: args.maxEnvironments,
       });
       const readyMs = performance.now() - started;
       if (args.json) process.stdout.write(`${JSON.stringify({ ...dev.summaryJson(), readyMs: Math.round(readyMs) })}\n`);

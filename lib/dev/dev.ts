@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
-import { LocalLambda, ThrottledError, type InvocationLogEntry } from '../local';
+import { LocalLambda, ThrottledError, checkMaxEnvironments, type InvocationLogEntry } from '../local';
 import { loadAssembly } from '../local/inputs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
 import { Gateway, type GatewayRoute } from './gateway';
@@ -58,6 +59,24 @@ export interface DevOptions {
   readonly err?: NodeJS.WritableStream;
   /** Record REPORT lines for `lambdakit cost`. @default '<cwd>/.lambdakit/local-reports.jsonl' */
   readonly reportsFile?: string | false;
+  /**
+   * Most environments (processes) a function runs at once; requests beyond wait for one.
+   * More environments than cores slow CPU-bound handlers down (they compete for the cores),
+   * more overlap handlers that wait on slow calls. A function's reserved concurrency, when
+   * set, is its limit instead.
+   * @default - two per CPU, at least 4 and at most 16 (defaultDevEnvironments)
+   */
+  readonly maxEnvironments?: number;
+}
+
+/**
+ * Dev's default cap of environments per function: two per CPU, at least 4 and at most 16.
+ * On the 2-core machine GET /hello at 20 connections served about 870 requests/s with 16
+ * environments and 1,500/s with 4 (README, *Dev benchmark*): beyond a couple per core the
+ * processes only take turns. Machines with 8 or more CPUs keep 16, Lambda-like concurrency.
+ */
+export function defaultDevEnvironments(cpus = os.availableParallelism()): number {
+  return Math.min(16, Math.max(4, 2 * cpus));
 }
 
 const COLORS = { dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' };
@@ -81,6 +100,7 @@ export class DevServer {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 3000;
     const lambdaPort = options.lambdaPort ?? 3001;
+    checkMaxEnvironments(options.maxEnvironments);
     for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)']] as const) {
       if (p !== 0 && !(await portFree(p, host))) {
         throw new LambdakitError(`port ${p} on ${host} is already in use (${what}); is another lambdakit dev running?`, { code: 'PortInUse', value: p, hint: 'stop the other process or choose another port' });
@@ -137,6 +157,7 @@ export class DevServer {
       port: lambdaPort,
       host,
       reportsFile: this.options.reportsFile,
+      maxEnvironments: this.maxEnvironments,
       // Past the local cap of environments per function, requests wait rather than fail:
       // Lambda would not throttle at 17 concurrent requests, so the gateway must not send 500s.
       waitForEnvironment: true,
@@ -338,13 +359,18 @@ export class DevServer {
   }
 
   /** The ready message: URLs, routes, resources and what does not run locally. */
+  /** Most environments per function at once (a function's reserved concurrency is its own limit). */
+  public get maxEnvironments(): number {
+    return this.options.maxEnvironments ?? defaultDevEnvironments();
+  }
+
   public summary(): string {
     const gateway = this.gateway!.url;
     const lines = [
       `lambdakit dev: ${this.assembly.functions.length} functions of ${this.assembly.stacks.length} stacks running locally`,
       `  HTTP gateway    ${gateway}`,
       ...this.wiring.routes.map((r) => `    ${r.method.padEnd(6)} ${gateway}${r.kind === 'http' ? '' : `/${r.stage}`}${r.path === '$default' ? '/' : r.path}  → ${r.target.fn.constructPath}`),
-      `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} ...)`,
+      `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} ...); up to ${this.maxEnvironments} environments per function, then requests wait (--max-environments)`,
       `  AWS services    ${this.moto!.endpoint}  (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
       ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
       `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
@@ -359,6 +385,7 @@ export class DevServer {
       type: 'ready',
       gateway: this.gateway!.url,
       lambda: this.local!.url,
+      maxEnvironments: this.maxEnvironments,
       services: this.moto!.endpoint,
       routes: this.wiring.routes.map((r) => ({ method: r.method, path: r.path, kind: r.kind, stage: r.stage, function: r.target.fn.constructPath })),
       resources: this.resources,

@@ -74,6 +74,16 @@ export class ResolveError extends Error {
   }
 }
 
+/** The most environments per function `maxEnvironments` may allow: each one is a process on this machine. */
+export const MAX_ENVIRONMENTS_LIMIT = 1000;
+
+/** Rejects a `maxEnvironments` that is not a whole number within 1..MAX_ENVIRONMENTS_LIMIT, naming the option. */
+export function checkMaxEnvironments(max: number | undefined): void {
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= MAX_ENVIRONMENTS_LIMIT)) {
+    throw new LambdakitError(`maxEnvironments (--max-environments) must be a whole number from 1 to ${MAX_ENVIRONMENTS_LIMIT}, got ${max}`, { code: 'InvalidOption', value: max });
+  }
+}
+
 const NAME = /^[a-zA-Z0-9-_]+$/;
 const QUALIFIER = /^(|[a-zA-Z0-9$_-]+)$/;
 const ARN = /^arn:(aws[a-zA-Z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9-_.]+)(?::([a-zA-Z0-9$_-]+))?$/;
@@ -105,6 +115,7 @@ function logStreamName(version: string): string {
  */
 export class LocalRuntime {
   public static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    checkMaxEnvironments(options.maxEnvironments);
     const runtime = new LocalRuntime(options, await RuntimeApiServer.start());
     if (options.provisionedConcurrency !== false) runtime.provision();
     return runtime;
@@ -346,6 +357,11 @@ export class LocalRuntime {
         ...(outcome.initDurationMs !== undefined ? { initDurationMs: Number(outcome.initDurationMs.toFixed(2)) } : {}),
       })}\n`,
     );
+  }
+
+  /** Environments running for one function (all its versions), busy or idle. */
+  public environmentsOf(fn: FunctionModel): number {
+    return this.budgets.get(`${fn.stackName}/${fn.logicalId}`)?.environments ?? 0;
   }
 
   /** Number of running environments (for tests and the dev summary). */

@@ -16,6 +16,8 @@ export interface ServeLocalOptions extends AssemblyInput {
   readonly retryDelaysMs?: readonly number[];
   /** @default '<cwd>/.lambdakit/local-reports.jsonl' */
   readonly reportsFile?: string | false;
+  /** Most environments per function at once; further calls are throttled (429). @default 16 */
+  readonly maxEnvironments?: number;
   /** Where function output, START/END/REPORT lines and deliveries are printed. @default process.stderr */
   readonly log?: NodeJS.WritableStream;
 }
@@ -56,6 +58,7 @@ export async function serveLocal(options: ServeLocalOptions): Promise<LocalLambd
     extraEnvironment: endpoint ? { AWS_ENDPOINT_URL: endpoint } : undefined,
     port: options.port,
     reportsFile: options.reportsFile,
+    maxEnvironments: options.maxEnvironments,
     onLog: (fn, text) => log.write(prefix(fn, text)),
     async: {
       endpoint,

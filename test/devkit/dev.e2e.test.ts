@@ -65,6 +65,11 @@ test('more concurrent requests than the local environment cap are all served (th
   const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => fetch(`${dev.gateway!.url}/hello?name=c${i}`).then(async (r) => [r.status, await r.text()] as const)));
   assert.deepEqual(answers.map(([status]) => status), Array(24).fill(200));
   assert.deepEqual(answers.map(([, body]) => body), Array.from({ length: 24 }, (_, i) => `Hello, c${i}!`));
+  // The cap held: the function never ran more environments than it allows.
+  const hello = dev.local!.runtime.functions.find((f) => f.constructPath === 'Api/Hello')!;
+  const running = dev.local!.runtime.environmentsOf(hello);
+  assert.ok(running >= 1 && running <= dev.maxEnvironments, `${running} environments of Api/Hello, cap ${dev.maxEnvironments}`);
+  assert.ok(dev.maxEnvironments < 24);
 });
 
 test('POST /orders stores the order once; its stream record produces the audit entry, the SNS fan-out and the routed event', async () => {
