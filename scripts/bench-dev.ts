@@ -8,7 +8,9 @@
 //    greeting; the time until GET /hello answers with it. The file is restored afterwards.
 // 3. Gateway throughput on GET /hello (target >= 1,000 requests/s) with autocannon, side by
 //    side in the same run with a bare node:http server answering the same body: the ceiling
-//    of this machine for the load tool and one Node.js process.
+//    of this machine for the load tool and one Node.js process. The same load also runs against
+//    a dev started with --max-environments 16, to show what the default cap (two environments
+//    per CPU, 4 to 16) does on this machine.
 // Benchmark invocations are kept out of .lambdakit/local-reports.jsonl (--no-reports), so
 // they do not skew `lambdakit cost`'s measured durations.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
+import { freePort } from './bench-util';
 
 const ROOT = path.resolve(__dirname, '..');
 const HANDLER = path.join(ROOT, 'functions', 'hello', 'handler.ts');
@@ -39,17 +42,6 @@ const percentile = (values: number[], p: number) => {
 const log = (line: string) => {
   if (!JSON_OUT) process.stderr.write(`${line}\n`);
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Dev {
   readonly url: string;
@@ -170,6 +162,7 @@ async function main(): Promise<void> {
   const saves: number[] = [];
   let gateway: Awaited<ReturnType<typeof load>>;
   const sweep: Array<{ connections: number } & Awaited<ReturnType<typeof load>>> = [];
+  const cap = Number(/up to (\d+) environments per function/.exec(dev.output())?.[1] ?? NaN);
   try {
     log(`save-to-live, ${SAVES} saves…`);
     try {
@@ -191,6 +184,14 @@ async function main(): Promise<void> {
   } finally {
     await dev.stop();
   }
+  log(`the same load against dev --max-environments 16…`);
+  const sixteen = await startDev(['--no-synth', '--no-watch', '--max-environments', '16']);
+  let withSixteen: Awaited<ReturnType<typeof load>>;
+  try {
+    withSixteen = await load(`${sixteen.url}/hello?name=bench`);
+  } finally {
+    await sixteen.stop();
+  }
   log(`the same load against a bare node:http server…`);
   const bare = await ceiling();
 
@@ -198,7 +199,8 @@ async function main(): Promise<void> {
     machine: `${os.platform()} ${os.arch()}, Node ${process.version}, ${os.cpus().length} CPU(s)`,
     readyMs: { withSynth: Math.round(withSynth.readyMs), noSynth: Math.round(dev.readyMs) },
     saveToLiveMs: { p50: Math.round(percentile(saves, 50)), p90: Math.round(percentile(saves, 90)), max: Math.round(Math.max(...saves)), runs: saves.length, target: 300 },
-    gateway: { ...gateway, connections: CONNECTIONS, target: 1000 },
+    gateway: { ...gateway, connections: CONNECTIONS, maxEnvironments: cap, target: 1000 },
+    gatewayWith16Environments: withSixteen,
     gatewayAtFewerConnections: sweep,
     bareNodeHttp: bare,
     gatewayShareOfBare: Math.round((gateway.requestsPerSecond / bare.requestsPerSecond) * 100) / 100,
@@ -213,8 +215,9 @@ async function main(): Promise<void> {
       `lambdakit dev benchmark — example app (${figures.machine})`,
       `  ready (spawn → first 200 on GET /hello): ${(figures.readyMs.withSynth / 1000).toFixed(1)} s with synth, ${(figures.readyMs.noSynth / 1000).toFixed(1)} s with --no-synth`,
       `  save-to-live: p50 ${figures.saveToLiveMs.p50} ms, p90 ${figures.saveToLiveMs.p90} ms, max ${figures.saveToLiveMs.max} ms over ${saves.length} saves (target < 300 ms: ${verdict(figures.saveToLiveMs.p90 < 300)})`,
-      `  GET /hello via gateway, ${CONNECTIONS} connections: ${gateway.requestsPerSecond} req/s, p50 ${gateway.p50Ms} ms, p99 ${gateway.p99Ms} ms, ${gateway.non2xx} non-2xx, ${gateway.errors} errors (target >= 1,000 req/s: ${verdict(gateway.requestsPerSecond >= 1000 && gateway.non2xx === 0)})`,
+      `  GET /hello via gateway, ${CONNECTIONS} connections, default cap of ${cap} environments: ${gateway.requestsPerSecond} req/s, p50 ${gateway.p50Ms} ms, p99 ${gateway.p99Ms} ms, ${gateway.non2xx} non-2xx, ${gateway.errors} errors (target >= 1,000 req/s: ${verdict(gateway.requestsPerSecond >= 1000 && gateway.non2xx === 0)})`,
       ...sweep.map((r) => `    at ${r.connections} connection(s): ${r.requestsPerSecond} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx} non-2xx`),
+      `    with --max-environments 16, ${CONNECTIONS} connections: ${withSixteen.requestsPerSecond} req/s, p50 ${withSixteen.p50Ms} ms, p99 ${withSixteen.p99Ms} ms, ${withSixteen.non2xx} non-2xx`,
       `  bare node:http, same load: ${bare.requestsPerSecond} req/s, p50 ${bare.p50Ms} ms, p99 ${bare.p99Ms} ms`,
       `  gateway / bare: ${figures.gatewayShareOfBare}`,
       '',
