@@ -20,7 +20,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { freePort } from './bench-util';
+import { freePort } from '../lib/dev/moto-server';
+import { stopChild } from './stop-child';
 
 const ROOT = path.resolve(__dirname, '..');
 const HANDLER = path.join(ROOT, 'functions', 'hello', 'handler.ts');
@@ -70,16 +71,7 @@ async function startDev(extra: string[]): Promise<Dev> {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-      child.kill('SIGINT');
-    });
+  const stop = () => stopChild(child);
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`lambdakit dev exited with code ${child.exitCode}:\n${tail}`);

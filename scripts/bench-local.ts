@@ -17,7 +17,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadAssembly } from '../lib/local/inputs';
 import { LocalLambda } from '../lib/local/local-lambda';
-import { freePort } from './bench-util';
+import { freePort } from '../lib/dev/moto-server';
+import { stopChild } from './stop-child';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -155,20 +156,10 @@ async function spawnLocal(): Promise<{ url: string; pid: number; stop(): Promise
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'lambdakit.ts'), 'local', '--port', String(port), '--no-reports'], { cwd: root, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const url = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        fs.rmSync(logFile, { force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        done();
-      });
-      child.kill('SIGINT');
-    });
+  const stop = async () => {
+    await stopChild(child);
+    fs.rmSync(logFile, { force: true });
+  };
   const lambda = client(url, 1);
   try {
     const deadline = Date.now() + 60_000;

@@ -10,9 +10,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../lib/dev/moto-server';
 
 const ROOT = path.resolve(__dirname, '..');
 // This script's own SDK clients run on whatever Node.js is installed; the report is what matters.
@@ -43,17 +43,6 @@ export interface DeployLocalOptions {
   readonly log?: (line: string) => void;
   /** Leave moto running after the report; the caller stops it with `stop()`. @default false */
   readonly keep?: boolean;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a command; past `timeoutMs` it is killed and the result says so (a hung deploy must not hang CI). */

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { PROJECT_ROOT } from '../helpers';
+import { freePort } from '../../lib/dev/moto-server';
+
+export { freePort };
 
 /** Dummy credentials for moto: it accepts any. */
 export const DUMMY_AWS_ENV = {
@@ -13,18 +15,6 @@ export const DUMMY_AWS_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 } as const;
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Moto {
   readonly port: number;
