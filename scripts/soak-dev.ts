@@ -18,14 +18,23 @@ import { DevServer } from '../lib/dev/dev';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function arg(name: string, fallback: number): number {
+/** A numeric option within [min, max]; anything else ends the run with a line naming the option. */
+function arg(name: string, fallback: number, min: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (process.argv[i + 1] === undefined || !Number.isFinite(value) || value < min || value > max) {
+    process.stderr.write(`soak-dev: --${name} must be a number from ${min} to ${max}, got ${process.argv[i + 1] ?? 'nothing'}\n`);
+    process.exit(2);
+  }
+  return value;
 }
 
 async function main(): Promise<void> {
-  const total = arg('messages', 10_000);
-  const poisonShare = arg('poison', 0.1);
+  const total = Math.floor(arg('messages', 10_000, 1, 1_000_000));
+  const poisonShare = arg('poison', 0.1, 0, 1);
+  const backlog = Math.floor(arg('backlog', 500, 0, 1_000_000));
+  const timeoutMinutes = arg('timeout-minutes', 60, 1, 24 * 60);
   const root = path.resolve(__dirname, '..');
   const started = Date.now();
   const dev = await DevServer.start({ cwd: root, app: path.join(root, '.bench', 'soak-cdk.out'), synth: true, port: 0, lambdaPort: 0, json: true, out: { write: () => true } as never, err: { write: () => true } as never, visibilityTimeoutSeconds: 30, reportsFile: false });
@@ -38,7 +47,6 @@ async function main(): Promise<void> {
     const dlqUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: name('JobsDeadLetters') }))).QueueUrl!;
     const table = dev.resources.find((r) => r.type === 'AWS::DynamoDB::Table')!.name;
     const poison = Math.round(total * poisonShare);
-    const backlog = arg('backlog', 500);
     const count = async (url: string) => {
       const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
       return { visible: Number(a.ApproximateNumberOfMessages), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible) };
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
     };
     let done = 0;
     let dead = 0;
-    const deadline = Date.now() + arg('timeout-minutes', 60) * 60_000;
+    const deadline = Date.now() + timeoutMinutes * 60_000;
     for (;;) {
       const [queue, dlq] = await Promise.all([count(queueUrl), count(dlqUrl)]);
       dead = dlq.visible + dlq.inFlight;

@@ -71,9 +71,9 @@ export interface DevOptions {
 
 /**
  * Dev's default cap of environments per function: two per CPU, at least 4 and at most 16.
- * On the 2-core machine GET /hello at 20 connections served about 870 requests/s with 16
- * environments and 1,500/s with 4 (README, *Dev benchmark*): beyond a couple per core the
- * processes only take turns. Machines with 8 or more CPUs keep 16, Lambda-like concurrency.
+ * On the 2-core machine GET /hello at 20 connections served about 760 requests/s with 16
+ * environments and 1,100/s with 4 (README, *Dev benchmark and soak*): beyond a couple per
+ * core the processes only take turns. Machines with 8 or more CPUs keep 16, Lambda-like concurrency.
  */
 export function defaultDevEnvironments(cpus = os.availableParallelism()): number {
   return Math.min(16, Math.max(4, 2 * cpus));
@@ -358,12 +358,12 @@ export class DevServer {
     else this.out.write(`${level === 'warn' ? this.paint('yellow', 'warn') : this.paint('dim', 'info')}  ${message}\n`);
   }
 
-  /** The ready message: URLs, routes, resources and what does not run locally. */
   /** Most environments per function at once (a function's reserved concurrency is its own limit). */
   public get maxEnvironments(): number {
     return this.options.maxEnvironments ?? defaultDevEnvironments();
   }
 
+  /** The ready message: URLs, routes, resources and what does not run locally. */
   public summary(): string {
     const gateway = this.gateway!.url;
     const lines = [
