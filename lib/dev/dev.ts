@@ -8,7 +8,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
-import { LocalLambda, ThrottledError, checkMaxEnvironments, type InvocationLogEntry } from '../local';
+import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type InvocationLogEntry } from '../local';
 import { loadAssembly } from '../local/inputs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
 import { Gateway, type GatewayRoute } from './gateway';
@@ -76,7 +76,7 @@ export interface DevOptions {
  * core the processes only take turns. Machines with 8 or more CPUs keep 16, Lambda-like concurrency.
  */
 export function defaultDevEnvironments(cpus = os.availableParallelism()): number {
-  return Math.min(16, Math.max(4, 2 * cpus));
+  return Math.min(DEFAULT_MAX_ENVIRONMENTS, Math.max(4, 2 * cpus));
 }
 
 const COLORS = { dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' };

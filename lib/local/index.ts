@@ -1,5 +1,5 @@
 export { LocalLambda, type LocalLambdaOptions } from './local-lambda';
-export { LocalRuntime, ResolveError, checkMaxEnvironments, MAX_ENVIRONMENTS_LIMIT, type LocalRuntimeOptions, type InvocationLogEntry, type ResolvedTarget } from './runtime';
+export { LocalRuntime, ResolveError, checkMaxEnvironments, DEFAULT_MAX_ENVIRONMENTS, MAX_ENVIRONMENTS_LIMIT, type LocalRuntimeOptions, type InvocationLogEntry, type ResolvedTarget } from './runtime';
 export { InvokeApiServer, SYNC_PAYLOAD_LIMIT, ASYNC_PAYLOAD_LIMIT, logTail } from './invoke-api';
 export { invokeDirect, type LocalInvokeOptions, type LocalInvokeResult } from './direct-invoke';
 export { ThrottledError } from './pool';

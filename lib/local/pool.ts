@@ -1,7 +1,6 @@
 import { ExecutionEnvironment, type EnvironmentSpec, type InvocationOutcome, type InvocationRequest } from './environment';
 import type { RuntimeApiServer } from './runtime-api';
 
-/** Raised when every environment allowed by the function's concurrency is busy. */
 /** The pool was closed (the runtime stops, or watch mode replaced the function's code) before the invocation ran. */
 export class PoolClosedError extends Error {
   constructor() {
@@ -9,6 +8,7 @@ export class PoolClosedError extends Error {
   }
 }
 
+/** Raised when every environment allowed by the function's concurrency is busy. */
 export class ThrottledError extends Error {
   constructor(
     public readonly reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded',

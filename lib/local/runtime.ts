@@ -74,6 +74,9 @@ export class ResolveError extends Error {
   }
 }
 
+/** `maxEnvironments` when not given: the local stand-in for the account's concurrency. */
+export const DEFAULT_MAX_ENVIRONMENTS = 16;
+
 /** The most environments per function `maxEnvironments` may allow: each one is a process on this machine. */
 export const MAX_ENVIRONMENTS_LIMIT = 1000;
 
@@ -82,6 +85,11 @@ export function checkMaxEnvironments(max: number | undefined): void {
   if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= MAX_ENVIRONMENTS_LIMIT)) {
     throw new LambdakitError(`maxEnvironments (--max-environments) must be a whole number from 1 to ${MAX_ENVIRONMENTS_LIMIT}, got ${max}`, { code: 'InvalidOption', value: max });
   }
+}
+
+/** A function's key for its budget (and, with `@version`, its pools): unique across stacks. */
+function keyOf(fn: FunctionModel): string {
+  return `${fn.stackName}/${fn.logicalId}`;
 }
 
 const NAME = /^[a-zA-Z0-9-_]+$/;
@@ -262,13 +270,13 @@ export class LocalRuntime {
   }
 
   private poolFor(fn: FunctionModel, version: string): FunctionPool {
-    const functionKey = `${fn.stackName}/${fn.logicalId}`;
+    const functionKey = keyOf(fn);
     const key = `${functionKey}@${version}`;
     let pool = this.pools.get(key);
     if (!pool) {
       let budget = this.budgets.get(functionKey);
       if (!budget) {
-        budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? 16, false, this.options.waitForEnvironment ?? false);
+        budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS, false, this.options.waitForEnvironment ?? false);
         this.budgets.set(functionKey, budget);
       }
       pool = new FunctionPool(this.spec(fn, version), this.api, {
@@ -361,7 +369,7 @@ export class LocalRuntime {
 
   /** Environments running for one function (all its versions), busy or idle. */
   public environmentsOf(fn: FunctionModel): number {
-    return this.budgets.get(`${fn.stackName}/${fn.logicalId}`)?.environments ?? 0;
+    return this.budgets.get(keyOf(fn))?.environments ?? 0;
   }
 
   /** Number of running environments (for tests and the dev summary). */
@@ -377,7 +385,7 @@ export class LocalRuntime {
    * (`lambdakit dev` watch mode). Returns how many environments were stopped.
    */
   public async recycle(fn: FunctionModel): Promise<number> {
-    const prefix = `${fn.stackName}/${fn.logicalId}@`;
+    const prefix = `${keyOf(fn)}@`;
     const pools = [...this.pools.entries()].filter(([key]) => key.startsWith(prefix));
     let stopped = 0;
     for (const [key, pool] of pools) {
