@@ -8,11 +8,11 @@
  * `--keep` leaves moto running (its endpoint is printed) for manual `lambdakit`
  * commands; stop it with Ctrl-C.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../lib/dev/moto-server';
+import { startMotoServer } from '../lib/dev/moto-server';
 
 const ROOT = path.resolve(__dirname, '..');
 // This script's own SDK clients run on whatever Node.js is installed; the report is what matters.
@@ -67,31 +67,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs 
       resolve({ code: code ?? 1, output, timedOut });
     });
   });
-}
-
-async function startMoto(): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn('python3', [path.join(ROOT, 'scripts', 'moto-compat.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode} (is it on PATH?)`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/moto-api/`)).ok) return { port, child, stop };
-    } catch {
-      // not yet listening
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto_server did not answer on port ${port} within 20 s`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A moto query-protocol call (moto routes on the credential scope and does not check signatures). */
@@ -158,7 +133,8 @@ async function existsInService(endpoint: string, resource: TemplateResource, phy
 export async function deployLocal(options: DeployLocalOptions = {}): Promise<DeployLocalReport & { stop: () => Promise<void> }> {
   const log = options.log ?? (() => undefined);
   const timings: Record<string, number> = {};
-  const moto = await startMoto();
+  // moto with the compatibility patches, under the same watchdog as dev's: it cannot outlive this process.
+  const moto = await startMotoServer({ command: path.join(ROOT, 'scripts', 'moto-compat.py') });
   // "localhost", not 127.0.0.1: moto resolves the S3 bucket of a CloudFormation TemplateURL only for that host name.
   const endpoint = `http://localhost:${moto.port}`;
   const assemblyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-deploy-local-'));
@@ -244,10 +220,10 @@ export async function deployLocal(options: DeployLocalOptions = {}): Promise<Dep
     }
     timings.report = Date.now() - started;
     const report = { endpoint, assemblyDir, stacks, skipped, status: { code: statusRun.code, functions }, timingsMs: timings };
-    if (!options.keep) await moto.stop();
-    return { ...report, stop: moto.stop };
+    if (!options.keep) await moto.close();
+    return { ...report, stop: moto.close };
   } catch (error) {
-    await moto.stop();
+    await moto.close();
     throw error;
   }
 }

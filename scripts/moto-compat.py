@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Starts moto_server with compatibility patches for `cdk deploy` of lambdakit stacks.
 
 moto's CloudFormation does not create AWS::Lambda::Alias, and every lambdakit
@@ -12,7 +13,7 @@ CREATE_IN_PROGRESS without it; both are patched too. These patches make moto ski
 resources, as it skips the alias itself, so the rest of the stack deploys and
 the deploy report lists what moto left out.
 
-Usage: python3 scripts/moto-compat.py -H HOST -p PORT
+Usage: scripts/moto-compat.py -H HOST -p PORT (or python3 scripts/moto-compat.py ...)
 """
 import sys
 import warnings

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { PROJECT_ROOT } from '../helpers';
-import { freePort } from '../../lib/dev/moto-server';
+import { freePort, startMotoServer } from '../../lib/dev/moto-server';
 
 export { freePort };
 
@@ -23,38 +22,10 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/** Starts `moto_server` on a free port and waits until it answers. */
+/** Starts `moto_server` on a free port (under dev's watchdog, so it cannot outlive the tests) and waits until it answers. */
 export async function startMoto(host: '127.0.0.1' | 'localhost' = '127.0.0.1'): Promise<Moto> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-  const endpoint = `http://${host}:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${log}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/moto-api/`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`moto_server did not answer on port ${port}: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    port,
-    endpoint,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const moto = await startMotoServer();
+  return { port: moto.port, endpoint: `http://${host}:${moto.port}`, stop: moto.close };
 }
 
 /** Creates an IAM role in moto (Lambda's CreateFunction insists that the role exists); no IAM client needed. */
