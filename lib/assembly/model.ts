@@ -88,6 +88,14 @@ export interface FunctionModel {
   readonly aliases: AliasModel[];
   /** How lambdakit bundled the function (Node.js functions of LambdaFunction only). */
   readonly bundle?: { readonly entry: string; readonly cacheSlot?: string };
+  /** The language lambdakit built the function from (`lambdakit:build` metadata of LambdaFunction). */
+  readonly language?: 'nodejs' | 'python' | 'go' | 'rust' | 'custom';
+  /**
+   * Absolute path of the code to run locally when it differs from `codeDir`: a build for this
+   * machine's architecture or platform, made beside the deploy build.
+   * @default - `codeDir` runs locally
+   */
+  readonly localCodeDir?: string;
 }
 
 /** One stack of the assembly. */

@@ -82,10 +82,12 @@ function readStack(dir: string, artifactId: string, artifact: ManifestArtifact, 
   };
   const pathOf = new Map<string, string>();
   const bundles = new Map<string, { entry: string; cacheSlot?: string }>();
+  const builds = new Map<string, BuildMetadata>();
   for (const [constructPath, entries] of Object.entries(metadata)) {
     for (const entry of entries) {
       if (entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string') pathOf.set(entry.data, constructPath.replace(/^\//, ''));
       if (entry.type === 'lambdakit:bundle' && entry.data && typeof entry.data === 'object') bundles.set(constructPath.replace(/^\//, ''), entry.data as { entry: string; cacheSlot?: string });
+      if (entry.type === 'lambdakit:build' && entry.data && typeof entry.data === 'object') builds.set(constructPath.replace(/^\//, ''), entry.data as BuildMetadata);
     }
   }
 
@@ -103,8 +105,26 @@ function readStack(dir: string, artifactId: string, artifact: ManifestArtifact, 
     .map((fn) => {
       const recorded = bundles.get(fn.constructPath);
       return recorded ? { ...fn, bundle: { entry: recorded.entry, cacheSlot: recorded.cacheSlot } } : fn;
-    });
+    })
+    .map((fn) => withBuild(dir, fn, builds.get(fn.constructPath)));
   return { stackName, artifactId, templateFile, template, resources, functions };
+}
+
+/** What LambdaFunction records about a build (`lambdakit:build`): its language, and a host build for local runs. */
+interface BuildMetadata {
+  readonly language?: string;
+  readonly entry?: string;
+  /** The host build's directory, posix and relative to the assembly directory. */
+  readonly hostCodeDir?: string;
+}
+
+const LANGUAGES = new Set(['nodejs', 'python', 'go', 'rust', 'custom']);
+
+function withBuild(dir: string, fn: FunctionModel, build: BuildMetadata | undefined): FunctionModel {
+  if (!build) return fn;
+  const language = typeof build.language === 'string' && LANGUAGES.has(build.language) ? (build.language as FunctionModel['language']) : undefined;
+  const localCodeDir = typeof build.hostCodeDir === 'string' && build.hostCodeDir ? path.resolve(dir, ...build.hostCodeDir.split('/')) : undefined;
+  return { ...fn, ...(language ? { language } : {}), ...(localCodeDir ? { localCodeDir } : {}) };
 }
 
 /** Maps S3 object keys of file assets to their staged directories. */

@@ -63,9 +63,35 @@ export function runtimeCommand(spec: Pick<EnvironmentSpec, 'runtime' | 'codeDir'
     if (!fs.existsSync(bootstrap)) {
       throw new LambdakitError(`the ${spec.runtime} function has no \`bootstrap\` executable at the root of its code`, { code: 'BootstrapMissing', path: spec.label, file: bootstrap });
     }
-    return { command: bootstrap, args: [] };
+    return bootstrapCommand(bootstrap);
   }
   throw new LambdakitError(`runtime ${spec.runtime} cannot run locally (supported: nodejs*, python*, provided*)`, { code: 'RuntimeUnsupported', path: spec.label, value: spec.runtime });
+}
+
+/**
+ * How to start a `bootstrap`. On Amazon Linux 2023 /bin/sh is bash, so a
+ * `#!/bin/sh` script may use bash (`set -o pipefail`, as the AWS documentation's
+ * own runtime does); where sh is dash it would fail locally, so such a script
+ * runs with bash from PATH, with the shebang's arguments. Anything else is
+ * executed as it is.
+ */
+export function bootstrapCommand(bootstrap: string): { command: string; args: string[] } {
+  const direct = { command: bootstrap, args: [] };
+  let first: string;
+  try {
+    const fd = fs.openSync(bootstrap, 'r');
+    const head = Buffer.alloc(256);
+    const read = fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    first = head.subarray(0, read).toString('latin1').split('\n')[0];
+  } catch {
+    return direct;
+  }
+  const shebang = /^#!\s*(\/bin\/sh|\/usr\/bin\/sh|\/usr\/bin\/env\s+sh)(?:\s+(.*))?$/.exec(first.trimEnd());
+  if (!shebang) return direct;
+  const bash = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir || '.', 'bash')).find((candidate) => fs.existsSync(candidate));
+  if (!bash) return direct;
+  return { command: bash, args: [...(shebang[2] ? shebang[2].split(/\s+/) : []), bootstrap] };
 }
 
 /** Peak and current resident memory of a process in MB, from /proc (Linux); undefined elsewhere. */
@@ -118,6 +144,8 @@ export class ExecutionEnvironment {
   private initTimer?: NodeJS.Timeout;
   private exited?: Promise<void>;
   private peak?: { mb: number; at: number };
+  /** Whether the function's output so far ends mid-line (no final newline yet). */
+  private midLine = false;
   /** Set by kill(): a process not spawned yet is not spawned at all. */
   private killRequested = false;
 
@@ -237,15 +265,27 @@ export class ExecutionEnvironment {
     return this.peak?.mb ?? 0;
   }
 
-  /** A line the platform (not the function) writes to the invocation's log: START, END, REPORT, timeouts. */
+  /**
+   * A line the platform (not the function) writes to the invocation's log: START, END, REPORT,
+   * timeouts. It always starts a line of its own: output the runtime left without a final
+   * newline is ended first, as CloudWatch keeps the two apart.
+   */
   private platformLine(text: string): void {
-    this.current?.log.push(text);
+    const log = this.current?.log;
+    if (log && log.length > 0 && !log[log.length - 1].endsWith('\n')) log.push('\n');
+    if (this.midLine) {
+      this.midLine = false;
+      this.onOutput('\n');
+    }
+    log?.push(text);
     this.onOutput(text);
   }
 
   private output(text: string): void {
+    if (text.length === 0) return;
     if (this.current && !this.current.done) this.current.log.push(text);
     else this.initLog.push(text);
+    this.midLine = !text.endsWith('\n');
     this.onOutput(text);
   }
 

@@ -99,6 +99,8 @@ export class RuntimeApiServer {
           if (res.destroyed) return;
           const headers: http.OutgoingHttpHeaders = {
             'content-type': 'application/json',
+            // As Lambda's own endpoint does: a runtime client reading the body by its length must not meet chunked encoding.
+            'content-length': event.payload.length,
             'lambda-runtime-aws-request-id': event.requestId,
             'lambda-runtime-deadline-ms': String(event.deadlineMs),
             'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,

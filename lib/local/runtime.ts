@@ -293,6 +293,11 @@ export class LocalRuntime {
     if (!fn.codeDir || !fs.existsSync(fn.codeDir)) {
       throw new LambdakitError(`the code of ${fn.constructPath} is not staged in the assembly (inline or S3 code cannot run locally)`, { code: 'CodeNotStaged', path: fn.constructPath, hint: 'synthesize the app with its assets (npx cdk synth)' });
     }
+    // A build for this machine, when the deploy build is for another architecture or platform.
+    const codeDir = fn.localCodeDir ?? fn.codeDir;
+    if (!fs.existsSync(codeDir)) {
+      throw new LambdakitError(`the local build of ${fn.constructPath} is missing (${codeDir})`, { code: 'CodeNotStaged', path: fn.constructPath, file: codeDir, hint: 'synthesize the app again (npx cdk synth)' });
+    }
     const { values, unresolved } = this.resolver.resolveMap(fn.stackName, fn.environment);
     if (unresolved.length && !this.warned.has(fn.constructPath)) {
       this.warned.add(fn.constructPath);
@@ -309,7 +314,7 @@ export class LocalRuntime {
       PATH: [...layerPaths('bin'), process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
       LANG: 'en_US.UTF-8',
       TZ: ':UTC',
-      LAMBDA_TASK_ROOT: fn.codeDir,
+      LAMBDA_TASK_ROOT: codeDir,
       LAMBDA_RUNTIME_DIR: path.join(__dirname, 'bootstrap'),
       _HANDLER: fn.handler,
       AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
@@ -335,7 +340,7 @@ export class LocalRuntime {
       version,
       runtime: fn.runtime,
       handler: fn.handler,
-      codeDir: fn.codeDir,
+      codeDir,
       layerDirs: fn.layerDirs,
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutSeconds,
