@@ -47,6 +47,12 @@ export interface BuildResult {
   readonly contributors: SizeContributor[];
   /** True when the result came from the cache without running a toolchain. */
   readonly cached: boolean;
+  /**
+   * Soft problems the caller should surface as construct warnings (e.g. no
+   * host build could be made, so local runs use the deploy build).
+   * @default - none
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** One language's builder. Builds are synchronous: constructs build while they are constructed. */
