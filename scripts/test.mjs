@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { lintTemplates } from './cfn-lint.mjs';
 
 function find(dir) {
   const out = [];
@@ -43,8 +44,13 @@ if (filters.length === 0 && !process.env.SKIP_APP_CHECKS) {
   };
   run(process.execPath, ['--import', 'tsx', 'bin/lambdakit.ts', 'check']);
   const templates = readdirSync('cdk.out').filter((f) => f.endsWith('.template.json')).map((f) => join('cdk.out', f));
-  // cfn-lint exit codes: 0 clean, 2 errors, 4 warnings, 6 both; informational findings do not count.
-  run('cfn-lint', ['--', ...templates]);
-  console.log(`cfn-lint: ${templates.length} template(s), no errors or warnings`);
+  console.log(`\n$ cfn-lint -- ${templates.join(' ')}`);
+  const { findings, newerRuntimes } = lintTemplates(templates);
+  if (findings.length) {
+    for (const f of findings) console.error(f);
+    process.exit(1);
+  }
+  const note = newerRuntimes.length ? ` (runtimes newer than this cfn-lint's list, offered by aws-cdk-lib: ${newerRuntimes.join(', ')})` : '';
+  console.log(`cfn-lint: ${templates.length} template(s), no errors or warnings${note}`);
 }
 process.exit(0);

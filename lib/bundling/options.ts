@@ -109,3 +109,18 @@ export interface BundlingOptions {
    */
   readonly bundleSizeLimit?: number;
 }
+
+/**
+ * Every field of `BundlingOptions`, so a construct can pick exactly the bundler's
+ * fields out of its props (aws-cdk's `ESBUILD_ONLY_FIELDS` idea). The type check
+ * below fails when a field is added to `BundlingOptions` and not listed here.
+ */
+export const BUNDLING_OPTION_FIELDS = [
+  'minify', 'sourcemap', 'sourcesContent', 'format', 'target', 'externalModules', 'awsSdk',
+  'define', 'loader', 'banner', 'footer', 'keepNames', 'mainFields', 'tsconfig', 'bundleSizeLimit',
+] as const satisfies readonly (keyof BundlingOptions)[];
+
+type UnlistedBundlingField = Exclude<keyof BundlingOptions, (typeof BUNDLING_OPTION_FIELDS)[number]>;
+// A compile error here names a BundlingOptions field missing from BUNDLING_OPTION_FIELDS.
+const everyBundlingFieldListed: [UnlistedBundlingField] extends [never] ? true : UnlistedBundlingField = true;
+void everyBundlingFieldListed;

@@ -8,18 +8,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type BundleResult, bundle } from '../bundling/bundler';
-import type { BundlingOptions } from '../bundling/options';
+import { BUNDLING_OPTION_FIELDS, type BundlingOptions } from '../bundling/options';
 import { enableChecksFromEnvironment } from '../check/enable';
 import { LambdakitError } from '../errors';
 import { acknowledge } from '../private/acknowledgements';
 import { cacheDirectory, findProjectRoot } from '../private/project';
 import { esbuildTarget, isPythonRuntime, latestRuntime } from '../private/runtime';
 import { dropRedundantRoleDependency } from '../private/dependencies';
+import { edgeUsageErrors, validateEdgeProps } from '../private/edge';
+import { grantEdgeLogs, grantInsightsLogs, grantNetworkInterfaces, narrowFileSystem } from '../private/execution-role';
 import { validateFunctionProps } from '../private/validate-function';
 import { FunctionMonitoring } from './function-monitoring';
 import { GradualDeployment, type GradualDeploymentOptions } from './gradual-deployment';
@@ -40,8 +45,18 @@ export interface ProvisionedConcurrencyScaling {
   readonly utilizationTarget?: number;
 }
 
-/** Properties of a LambdaFunction. */
-export interface LambdaFunctionProps extends BundlingOptions, GradualDeploymentOptions {
+/**
+ * aws-cdk-lib's options that lambdakit replaces: `ephemeralStorageSize` also takes MB as a
+ * number, and the log-retention custom resource is never created (the function owns its log group).
+ */
+type ReplacedFunctionOptions = 'ephemeralStorageSize' | 'logRetentionRole' | 'logRetentionRetryOptions';
+
+/**
+ * Properties of a LambdaFunction: every `lambda.FunctionOptions` setting aws-cdk-lib knows
+ * (VPC, file systems, KMS, SnapStart, Insights, ADOT, extensions, code signing...), the
+ * esbuild options, and lambdakit's own. A setting left unset keeps lambdakit's default.
+ */
+export interface LambdaFunctionProps extends Omit<lambda.FunctionOptions, ReplacedFunctionOptions>, BundlingOptions, GradualDeploymentOptions {
   /**
    * The handler file: a `.ts`/`.js`/`.mjs`/`.cjs` entry that esbuild bundles, or a `.py`
    * module whose directory becomes the asset. Relative paths start at the project root.
@@ -74,10 +89,10 @@ export interface LambdaFunctionProps extends BundlingOptions, GradualDeploymentO
    */
   readonly timeout?: Duration;
   /**
-   * Size of /tmp in MB, 512-10,240.
+   * Size of /tmp, 512-10,240 MB: a number of MB or a `Size`.
    * @default 512
    */
-  readonly ephemeralStorageSize?: number;
+  readonly ephemeralStorageSize?: number | Size;
   /**
    * Environment variables. Together with lambdakit's own (`NODE_OPTIONS`) at most 4 KB.
    * @default - none
@@ -175,14 +190,23 @@ export interface LambdaFunctionProps extends BundlingOptions, GradualDeploymentO
    */
   readonly provisionedConcurrencyScaling?: ProvisionedConcurrencyScaling;
   /**
-   * Concurrency reserved for (and capping) the function.
+   * Concurrency reserved for (and capping) the function. Same as aws-cdk-lib's
+   * `reservedConcurrentExecutions`, which is accepted too.
    * @default - the account's unreserved pool
    */
   readonly reservedConcurrency?: number;
   /**
+   * Lambda@Edge mode, for a function that CloudFront runs (`edgeLambdas`): us-east-1 only,
+   * x86_64, no dead-letter queue, no environment variables (so no `NODE_OPTIONS`), no layers,
+   * VPC, tracing or concurrency settings, the role assumable by `edgelambda.amazonaws.com`,
+   * and log permissions in every region. A function used by a distribution without it fails synth.
+   * @default false
+   */
+  readonly edge?: boolean;
+  /**
    * Default alarms (errors and throttles on the alias, p99 duration near the timeout)
    * and a row on the stack's dashboard.
-   * @default true
+   * @default true (false with `edge`: replicas report in the regions that serve requests)
    */
   readonly monitoring?: boolean;
   /**
@@ -196,6 +220,89 @@ export interface LambdaFunctionProps extends BundlingOptions, GradualDeploymentO
 const DEFAULT_MEMORY_MB = 512;
 const DEFAULT_TIMEOUT = Duration.seconds(10);
 const DEFAULT_EPHEMERAL_MB = 512;
+/** Lambda@Edge's limits for viewer events, which also fit origin events. */
+const EDGE_MEMORY_MB = 128;
+const EDGE_TIMEOUT = Duration.seconds(5);
+
+/** Props that are lambdakit's own: never passed to lambda.Function. */
+const LAMBDAKIT_FIELDS = [
+  'entry', 'handler', 'runtime', 'projectRoot', 'aliasName', 'provisionedConcurrency', 'provisionedConcurrencyScaling',
+  'reservedConcurrency', 'edge', 'monitoring', 'triggers', 'deploymentConfig', 'deploymentAlarms', 'preTrafficHook', 'postTrafficHook',
+] as const satisfies readonly (keyof LambdaFunctionProps)[];
+
+/**
+ * aws-cdk-lib settings lambdakit applies itself, with its defaults (the log group, tracing in
+ * its own policy, the dead-letter queue, async settings on the alias, event sources on the alias).
+ */
+const HANDLED_FIELDS = [
+  'architecture', 'memorySize', 'timeout', 'ephemeralStorageSize', 'environment', 'reservedConcurrentExecutions',
+  'tracing', 'logRetention', 'logRemovalPolicy', 'logGroup', 'logFormat', 'loggingFormat',
+  'applicationLogLevel', 'applicationLogLevelV2', 'systemLogLevel', 'systemLogLevelV2',
+  'deadLetterQueue', 'deadLetterQueueEnabled', 'deadLetterTopic', 'retryAttempts', 'maxEventAge', 'onSuccess', 'onFailure', 'events',
+] as const satisfies readonly (keyof LambdaFunctionProps)[];
+
+type LambdakitOnlyField = Exclude<keyof LambdaFunctionProps, keyof lambda.FunctionOptions>;
+type UnclassifiedField = Exclude<LambdakitOnlyField, (typeof LAMBDAKIT_FIELDS)[number] | (typeof BUNDLING_OPTION_FIELDS)[number]>;
+// A compile error here names a lambdakit prop that is neither listed as lambdakit's own nor as a bundling option.
+const everyOwnFieldListed: [UnclassifiedField] extends [never] ? true : UnclassifiedField = true;
+void everyOwnFieldListed;
+
+type PassThroughOptions = Omit<LambdaFunctionProps, (typeof LAMBDAKIT_FIELDS)[number] | (typeof HANDLED_FIELDS)[number] | (typeof BUNDLING_OPTION_FIELDS)[number]>;
+
+/** The aws-cdk-lib settings that reach lambda.Function untouched: everything not picked out above. */
+function passThroughOptions(props: LambdaFunctionProps): PassThroughOptions {
+  const rest: Record<string, unknown> = { ...props };
+  for (const field of [...LAMBDAKIT_FIELDS, ...HANDLED_FIELDS, ...BUNDLING_OPTION_FIELDS]) delete rest[field];
+  return rest as PassThroughOptions;
+}
+
+/** The esbuild options of the props, picked by the bundler's typed field list. */
+function pickBundlingOptions(props: LambdaFunctionProps): BundlingOptions {
+  const picked: Record<string, unknown> = {};
+  for (const field of BUNDLING_OPTION_FIELDS) if (props[field] !== undefined) picked[field] = props[field];
+  return picked as BundlingOptions;
+}
+
+function storageMegabytes(value: number | Size): number {
+  return typeof value === 'number' ? value : value.toMebibytes();
+}
+
+/** `reservedConcurrency` and aws-cdk-lib's `reservedConcurrentExecutions` name one setting. */
+function reservedConcurrencyOf(constructPath: string, props: LambdaFunctionProps): number | undefined {
+  const ours = props.reservedConcurrency;
+  const cdk = props.reservedConcurrentExecutions;
+  if (ours !== undefined && cdk !== undefined && ours !== cdk) {
+    throw new LambdakitError(`reservedConcurrency ${ours} and reservedConcurrentExecutions ${cdk} name the same setting with different values`, {
+      code: 'ReservedConcurrencyConflict',
+      path: constructPath,
+      value: [ours, cdk],
+      hint: 'set only one of them',
+    });
+  }
+  return ours ?? cdk;
+}
+
+/** Options only meaningful with aws-cdk-lib's log-retention custom resource, which lambdakit never creates. */
+function rejectReplacedOptions(constructPath: string, props: LambdaFunctionProps): void {
+  const untyped = props as unknown as Record<string, unknown>;
+  const given = ['logRetentionRole', 'logRetentionRetryOptions'].filter((field) => untyped[field] !== undefined);
+  if (given.length) {
+    throw new LambdakitError(`${given.join(' and ')} configure aws-cdk-lib's log-retention custom resource, which lambdakit does not create: the function owns its log group`, {
+      code: 'LogRetentionResourceOption',
+      path: constructPath,
+      hint: 'drop them; `logRetention` sets the retention of the function\'s own log group directly',
+    });
+  }
+  if (props.deadLetterQueue && props.deadLetterQueueEnabled === false) {
+    throw new LambdakitError('deadLetterQueue is given but deadLetterQueueEnabled is false', { code: 'DeadLetterConflict', path: constructPath });
+  }
+  if (props.deadLetterTopic && (props.deadLetterQueue || props.deadLetterQueueEnabled !== undefined)) {
+    throw new LambdakitError('deadLetterTopic cannot be combined with deadLetterQueue or deadLetterQueueEnabled: a function has one dead-letter target', {
+      code: 'DeadLetterConflict',
+      path: constructPath,
+    });
+  }
+}
 
 /**
  * A Lambda function bundled in-process by esbuild, with production defaults:
@@ -207,6 +314,8 @@ const DEFAULT_EPHEMERAL_MB = 512;
 export class LambdaFunction extends lambda.Function {
   /** The alias that triggers and callers invoke. */
   public readonly alias: lambda.Alias;
+  /** True for a Lambda@Edge function (`edge`). */
+  public readonly edge: boolean;
   private readonly functionLogGroup: logs.ILogGroup;
   /** The queue receiving failed asynchronous events. */
   public readonly deadLetterQueue?: sqs.IQueue;
@@ -221,17 +330,22 @@ export class LambdaFunction extends lambda.Function {
 
   constructor(scope: Construct, id: string, props: LambdaFunctionProps) {
     const constructPath = scope.node.path ? `${scope.node.path}/${id}` : id;
+    rejectReplacedOptions(constructPath, props);
+    const edge = props.edge ?? false;
     const projectRoot = path.resolve(props.projectRoot ?? findProjectRoot(process.cwd()));
     const entry = path.resolve(projectRoot, props.entry);
     const python = entry.endsWith('.py') || (props.runtime !== undefined && isPythonRuntime(props.runtime));
     const runtime = props.runtime ?? latestRuntime(python ? 'python' : 'nodejs');
     const handlerName = props.handler ?? (python ? 'lambda_handler' : 'handler');
-    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
-    const memorySize = props.memorySize ?? DEFAULT_MEMORY_MB;
-    const ephemeralStorageSize = props.ephemeralStorageSize ?? DEFAULT_EPHEMERAL_MB;
-    const sourcemap = !python && (props.sourcemap ?? true);
+    const timeout = props.timeout ?? (edge ? EDGE_TIMEOUT : DEFAULT_TIMEOUT);
+    const memorySize = props.memorySize ?? (edge ? EDGE_MEMORY_MB : DEFAULT_MEMORY_MB);
+    const ephemeralStorageSize = storageMegabytes(props.ephemeralStorageSize ?? DEFAULT_EPHEMERAL_MB);
+    const reservedConcurrency = reservedConcurrencyOf(constructPath, props);
+    const bundling = pickBundlingOptions(props);
+    // Lambda@Edge has no environment variables, so NODE_OPTIONS cannot turn source maps on there.
+    const sourcemap = !python && (bundling.sourcemap ?? !edge);
     const environment: Record<string, string> = { ...(props.environment ?? {}) };
-    if (sourcemap) {
+    if (sourcemap && !edge) {
       const existing = environment.NODE_OPTIONS;
       if (!existing || (!Token.isUnresolved(existing) && !existing.includes('--enable-source-maps'))) {
         environment.NODE_OPTIONS = existing ? `${existing} --enable-source-maps` : '--enable-source-maps';
@@ -245,11 +359,19 @@ export class LambdaFunction extends lambda.Function {
       environment,
       layers: props.layers ?? [],
       provisionedConcurrency: props.provisionedConcurrency,
-      reservedConcurrency: props.reservedConcurrency,
+      reservedConcurrency,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       scaling: props.provisionedConcurrencyScaling,
     });
+    if (edge) validateEdgeProps(constructPath, scope, props, ephemeralStorageSize);
+    if (props.filesystem && !props.vpc) {
+      throw new LambdakitError('`filesystem` needs `vpc`: Lambda mounts EFS through network interfaces in the file system\'s VPC', {
+        code: 'FilesystemWithoutVpc',
+        path: constructPath,
+        hint: 'pass the VPC of the file system as `vpc` (and `vpcSubnets` with a mount target in each)',
+      });
+    }
 
     let code: lambda.Code;
     let handler: string;
@@ -267,7 +389,7 @@ export class LambdaFunction extends lambda.Function {
       handler = `${path.basename(entry, '.py')}.${handlerName}`;
     } else if (Stack.of(scope).bundlingRequired) {
       bundleResult = bundle({
-        ...props,
+        ...bundling,
         sourcemap,
         constructPath,
         entry,
@@ -286,20 +408,24 @@ export class LambdaFunction extends lambda.Function {
     }
 
     super(scope, id, {
+      // Every aws-cdk-lib setting lambdakit does not handle itself reaches lambda.Function as given.
+      ...passThroughOptions(props),
       code,
       handler,
       runtime,
-      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      architecture: props.architecture ?? (edge ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64),
       memorySize,
       timeout,
       ephemeralStorageSize: Size.mebibytes(ephemeralStorageSize),
       environment,
-      description: props.description,
-      functionName: props.functionName,
-      role: props.role,
-      layers: props.layers,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      reservedConcurrentExecutions: reservedConcurrency,
+      deadLetterTopic: props.deadLetterTopic,
+      filesystem: props.filesystem ? narrowFileSystem(props.filesystem) : undefined,
+      // lambdakit writes the tracing config and its X-Ray policy itself (below); aws-cdk-lib
+      // would otherwise add the "*" statement to the role's default policy (ADOT turns it on).
+      tracing: lambda.Tracing.DISABLED,
     });
+    this.edge = edge;
     this.bundle = bundleResult;
     if (bundleResult) {
       // Recorded in the assembly's metadata (not the template), for tools that report bundle sizes.
@@ -315,36 +441,39 @@ export class LambdaFunction extends lambda.Function {
 
     const cfnFunction = this.node.defaultChild as lambda.CfnFunction;
 
-    // The role aws-cdk-lib creates carries the AWS managed AWSLambdaBasicExecutionRole
-    // (logs:* on every log group). Replace it with statements on this function's own log group.
+    // The role aws-cdk-lib creates carries AWS managed policies (AWSLambdaBasicExecutionRole:
+    // logs:* on every log group; AWSLambdaVPCAccessExecutionRole and the Insights policy on "*").
+    // Replace them with statements on this function's own resources.
     const ownRole = props.role === undefined;
     if (ownRole && this.role) {
       (this.role.node.defaultChild as iam.CfnRole).managedPolicyArns = undefined;
     }
     dropRedundantRoleDependency(cfnFunction, this.role);
+    if (props.vpc) grantNetworkInterfaces(this, props.vpc, props.vpcSubnets);
+    if (props.insightsVersion) grantInsightsLogs(this);
+    if (props.environmentEncryption) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.environmentEncryption.keyRef.keyArn] }));
+    }
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    this.functionLogGroup = logGroup;
-    const loggingFormat = props.loggingFormat ?? lambda.LoggingFormat.JSON;
-    cfnFunction.loggingConfig = {
-      logGroup: logGroup.logGroupName,
-      logFormat: loggingFormat,
-      applicationLogLevel: loggingFormat === lambda.LoggingFormat.JSON ? (props.applicationLogLevel ?? lambda.ApplicationLogLevel.INFO) : undefined,
-      systemLogLevel: loggingFormat === lambda.LoggingFormat.JSON ? (props.systemLogLevel ?? lambda.SystemLogLevel.WARN) : undefined,
-    };
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    if (edge) {
+      // CloudFront replicates the function; edgelambda.amazonaws.com runs the replicas with this role.
+      if (ownRole && this.role instanceof iam.Role) {
+        this.role.assumeRolePolicy?.addStatements(
+          new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.ServicePrincipal('edgelambda.amazonaws.com')] }),
+        );
+      }
+      grantEdgeLogs(this);
+      acknowledge(this, 'edgeFunction');
+      // The log group lambdakit would create cannot receive the replicas' logs, which land in each region.
+      this.functionLogGroup = logs.LogGroup.fromLogGroupName(this, 'EdgeLogGroup', `/aws/lambda/us-east-1.${this.functionName}`);
+    } else {
+      this.functionLogGroup = this.configureLogging(props, cfnFunction);
+    }
 
     // Tracing is set here rather than through lambda.Function so that the X-Ray
     // statement (Resource "*", the only form IAM accepts) sits in a policy of
     // its own and its acknowledgement cannot cover any other statement.
-    const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
+    const tracing = props.tracing ?? (edge ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE);
     if (tracing !== lambda.Tracing.DISABLED) {
       cfnFunction.tracingConfig = { mode: tracing };
       const tracingPolicy = new iam.Policy(this, 'TracingPolicy', {
@@ -355,8 +484,10 @@ export class LambdaFunction extends lambda.Function {
       cfnFunction.addResourceDependency(tracingPolicy.node.defaultChild as iam.CfnPolicy);
     }
 
+    // Failed asynchronous events: the given queue or topic, none when asked (or at the edge), else a new queue.
     let deadLetterQueue = props.deadLetterQueue;
-    if (!deadLetterQueue) {
+    const noDeadLetters = edge || props.deadLetterQueueEnabled === false || props.deadLetterTopic !== undefined;
+    if (!deadLetterQueue && !noDeadLetters) {
       const queue = new sqs.Queue(this, 'DeadLetterQueue', {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
@@ -374,8 +505,10 @@ export class LambdaFunction extends lambda.Function {
       });
     }
     this.deadLetterQueue = deadLetterQueue;
-    cfnFunction.deadLetterConfig = { targetArn: deadLetterQueue.queueArn };
-    this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
+    if (deadLetterQueue) {
+      cfnFunction.deadLetterConfig = { targetArn: deadLetterQueue.queueArn };
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
+    }
 
     this.alias = new lambda.Alias(this, 'Alias', {
       aliasName: props.aliasName ?? 'live',
@@ -390,7 +523,7 @@ export class LambdaFunction extends lambda.Function {
         onFailure: props.onFailure,
       });
     }
-    if (props.monitoring ?? true) {
+    if (props.monitoring ?? !edge) {
       this.monitoring = new FunctionMonitoring(this, 'Monitoring', {
         function: this,
         alias: this.alias,
@@ -416,12 +549,55 @@ export class LambdaFunction extends lambda.Function {
       });
     }
     for (const trigger of props.triggers ?? []) this.addTrigger(trigger);
+    // aws-cdk-lib's event sources bind to the alias, like lambdakit's triggers (see addEventSource).
+    for (const source of props.events ?? []) this.addEventSource(source);
     if (props.provisionedConcurrencyScaling) {
       const scaling = props.provisionedConcurrencyScaling;
       this.alias
         .addAutoScaling({ minCapacity: scaling.minCapacity, maxCapacity: scaling.maxCapacity })
         .scaleOnUtilization({ utilizationTarget: scaling.utilizationTarget ?? 0.7 });
     }
+    if (!edge) this.node.addValidation({ validate: () => edgeUsageErrors(this) });
+  }
+
+  /** The function's own log group (created, or the one given as `logGroup`) and its LoggingConfig. */
+  private configureLogging(props: LambdaFunctionProps, cfnFunction: lambda.CfnFunction): logs.ILogGroup {
+    let logGroup: logs.ILogGroup;
+    if (props.logGroup) {
+      const given = props.logGroup as logs.ILogGroupRef & Partial<logs.ILogGroup>;
+      logGroup = given.logGroupArn && given.logGroupName
+        ? (given as logs.ILogGroup)
+        : logs.LogGroup.fromLogGroupArn(this, 'GivenLogGroup', given.logGroupRef.logGroupArn);
+    } else {
+      logGroup = new logs.LogGroup(this, 'LogGroup', {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: props.logRemovalPolicy,
+      });
+    }
+    const loggingFormat = props.loggingFormat ?? (props.logFormat as lambda.LoggingFormat | undefined) ?? lambda.LoggingFormat.JSON;
+    const json = loggingFormat === lambda.LoggingFormat.JSON;
+    cfnFunction.loggingConfig = {
+      logGroup: logGroup.logGroupName,
+      logFormat: loggingFormat,
+      applicationLogLevel: json ? (props.applicationLogLevelV2 ?? props.applicationLogLevel ?? lambda.ApplicationLogLevel.INFO) : undefined,
+      systemLogLevel: json ? (props.systemLogLevelV2 ?? props.systemLogLevel ?? lambda.SystemLogLevel.WARN) : undefined,
+    };
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    return logGroup;
+  }
+
+  /**
+   * Binds an aws-cdk-lib event source (`SqsEventSource`, `DynamoEventSource`...) to the
+   * `live` alias, as lambdakit's triggers do, so traffic shifting and provisioned
+   * concurrency apply to it. aws-cdk-lib's own implementation would bind `$LATEST`.
+   */
+  public override addEventSource(source: lambda.IEventSource): void {
+    source.bind(this.alias);
   }
 
   /** Wires a source that invokes this function's alias (see `lambdakit/triggers`). */
@@ -466,7 +642,31 @@ export class LambdaFunction extends lambda.Function {
     return this;
   }
 
-  /** The log group the function writes to (created with the function, with retention). */
+  /**
+   * Grants `secretsmanager:GetSecretValue`/`DescribeSecret` on the secret (and `kms:Decrypt` on its
+   * key through Secrets Manager) and passes its ARN in `SECRET_ARN` (or `env`).
+   */
+  public useSecret(secret: secretsmanager.ISecret, options?: access.UseOptions): this {
+    access.useSecret(this, secret, options);
+    return this;
+  }
+
+  /** Grants `ssm:GetParameter(s)` on the parameter and passes its name in `PARAMETER_NAME` (or `env`). */
+  public useParameter(parameter: ssm.IParameter, options?: access.UseParameterOptions): this {
+    access.useParameter(this, parameter, options);
+    return this;
+  }
+
+  /**
+   * Grants `rds-db:connect` as `dbUser` through the proxy, lets the function's security groups
+   * reach it, and passes its endpoint in `DB_PROXY_ENDPOINT` (or `env`).
+   */
+  public useDatabaseProxy(proxy: rds.IDatabaseProxy, dbUser: string, options?: access.UseOptions): this {
+    access.useDatabaseProxy(this, proxy, dbUser, options);
+    return this;
+  }
+
+  /** The log group the function writes to (created with the function with retention, or the one given). */
   public override get logGroup(): logs.ILogGroup {
     return this.functionLogGroup;
   }

@@ -3,6 +3,11 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -27,6 +32,8 @@ export const ACTIONS = {
   topic: { write: ['sns:Publish'] },
   stream: { write: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'] },
   bus: { write: ['events:PutEvents'] },
+  secret: { read: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] },
+  parameter: { read: ['ssm:GetParameter', 'ssm:GetParameters'] },
   key: { read: ['kms:Decrypt'], write: ['kms:GenerateDataKey', 'kms:Decrypt'] },
 } as const;
 
@@ -43,6 +50,14 @@ export interface UseOptions {
    * @default - per resource: TABLE_NAME, BUCKET_NAME, QUEUE_URL, TOPIC_ARN, STREAM_NAME, EVENT_BUS_NAME
    */
   readonly env?: string;
+}
+
+export interface UseParameterOptions extends UseOptions {
+  /**
+   * The KMS key of a SecureString parameter, for `kms:Decrypt` through SSM only.
+   * @default - none (String parameters, or SecureStrings under the AWS managed key)
+   */
+  readonly key?: kms.IKey;
 }
 
 export interface UseTableOptions extends UseOptions {
@@ -144,4 +159,43 @@ export function useStream(user: ResourceUser, stream: kinesis.IStream, options: 
 export function useEventBus(user: ResourceUser, bus: events.IEventBus, options: UseOptions = {}): void {
   user.addToRolePolicy(new iam.PolicyStatement({ actions: [...ACTIONS.bus.write], resources: [bus.eventBusArn] }));
   setEnv(user, options.env ?? 'EVENT_BUS_NAME', bus.eventBusName);
+}
+
+export function useSecret(user: ResourceUser, secret: secretsmanager.ISecret, options: UseOptions = {}): void {
+  // A secret imported by name has a partial ARN; Secrets Manager appends a 6-character suffix.
+  const arn = secret.secretFullArn ?? `${secret.secretArn}-??????`;
+  user.addToRolePolicy(new iam.PolicyStatement({ actions: [...ACTIONS.secret.read], resources: [arn] }));
+  if (secret.encryptionKey) grantKeyVia(user, secret.encryptionKey, 'secretsmanager');
+  setEnv(user, options.env ?? 'SECRET_ARN', secret.secretArn);
+}
+
+export function useParameter(user: ResourceUser, parameter: ssm.IParameter, options: UseParameterOptions = {}): void {
+  user.addToRolePolicy(new iam.PolicyStatement({ actions: [...ACTIONS.parameter.read], resources: [parameter.parameterArn] }));
+  if (options.key) grantKeyVia(user, options.key, 'ssm');
+  setEnv(user, options.env ?? 'PARAMETER_NAME', parameter.parameterName);
+}
+
+export interface DatabaseProxyUser extends ResourceUser, iam.IGrantable {
+  readonly isBoundToVpc: boolean;
+  readonly connections: ec2.Connections;
+}
+
+export function useDatabaseProxy(user: DatabaseProxyUser, proxy: rds.IDatabaseProxy, dbUser: string, options: UseOptions = {}): void {
+  if (!dbUser) throw new LambdakitError('useDatabaseProxy needs the database user the function connects as', { code: 'DatabaseUserMissing', path: user.node.path });
+  // rds-db:connect on arn:...:dbuser:<proxy resource id>/<user>: that one user through that one proxy.
+  proxy.grantConnect(user, dbUser);
+  const connectable = proxy as rds.IDatabaseProxy & Partial<ec2.IConnectable>;
+  if (user.isBoundToVpc && connectable.connections) connectable.connections.allowDefaultPortFrom(user, `${user.node.path} connects to the proxy`);
+  setEnv(user, options.env ?? 'DB_PROXY_ENDPOINT', proxy.endpoint);
+}
+
+/** kms:Decrypt on the key, only when the named service asks for it on the function's behalf. */
+function grantKeyVia(user: ResourceUser, key: kms.IKey, service: 'secretsmanager' | 'ssm'): void {
+  user.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [...ACTIONS.key.read],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(user).region}.amazonaws.com` } },
+    }),
+  );
 }

@@ -53,6 +53,11 @@ export const ACKNOWLEDGEMENTS = {
   restApiIamAuth: {
     'AwsSolutions-COG4': 'the method is authorized with IAM (SigV4); a Cognito user pool is one choice of authorizer, not a requirement',
   },
+  /** A Lambda@Edge function: CloudFront's restrictions rule out a dead-letter queue and X-Ray. */
+  edgeFunction: {
+    'Serverless-LambdaDLQ': 'Lambda@Edge does not support dead-letter queues; CloudFront invokes edge functions synchronously and reports failures to the viewer',
+    'Serverless-LambdaTracing': 'Lambda@Edge does not support AWS X-Ray tracing',
+  },
   /** aws-cdk-lib's bucket-notifications custom resource handler. */
   bucketNotificationsHandler: {
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
@@ -70,11 +75,31 @@ const OBJECT_PATTERN_REASON =
  * known only at synth), so it is written when the tree is validated.
  */
 export function acknowledgeObjectPatterns(policy: IConstruct, resources: string[]): void {
+  acknowledgeResourcePatterns(policy, resources, OBJECT_PATTERN_REASON);
+}
+
+/** Why each wildcard resource of a function's own grants cannot be narrower. */
+export const PATTERN_REASONS = {
+  networkInterfaces:
+    'Lambda creates, attaches and deletes the function\'s network interfaces itself; their ids do not exist before Lambda creates them, so network-interface/* is the narrowest resource',
+  ec2Describe: 'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource-level permissions; IAM only accepts "*" for them',
+  insightsLogs:
+    'the Lambda Insights extension writes to the account\'s shared /aws/lambda-insights log group with one log stream per execution environment; stream names are chosen at run time',
+  edgeLogs:
+    'Lambda@Edge replicas write to /aws/lambda/us-east-1.<function> in whichever region serves the request, with one stream per execution environment',
+} as const;
+
+/**
+ * Acknowledges AwsSolutions-IAM5 for exactly the given resources of a policy,
+ * with the reason. The finding id holds the resolved ARN, so it is written
+ * when the tree is validated.
+ */
+export function acknowledgeResourcePatterns(policy: IConstruct, resources: string[], reason: string): void {
   const data: Record<string, string> = {};
   policy.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, data);
   policy.node.addValidation({
     validate: () => {
-      for (const resource of resources) data[`AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(policy).resolve(resource))}]`] = OBJECT_PATTERN_REASON;
+      for (const resource of resources) data[`AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(policy).resolve(resource))}]`] = reason;
       return [];
     },
   });
