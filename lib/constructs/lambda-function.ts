@@ -592,6 +592,21 @@ export class LambdaFunction extends lambda.Function {
   }
 
   /**
+   * Called by aws-cdk-lib when a version's `edgeArn` is used (CloudFront `edgeLambdas`).
+   * A regional lambdakit function (arm64, DLQ, NODE_OPTIONS, tracing) cannot run at the edge.
+   * @internal
+   */
+  public override _checkEdgeCompatibility(): void {
+    if (!this.edge) {
+      throw new LambdakitError(
+        'is used as a Lambda@Edge function (a CloudFront distribution associates its version) but was built as a regional function (arm64, dead-letter queue, NODE_OPTIONS, tracing)',
+        { code: 'EdgeModeMissing', path: this.node.path, hint: 'set `edge: true` on it (us-east-1, x86_64, no environment or DLQ)' },
+      );
+    }
+    super._checkEdgeCompatibility();
+  }
+
+  /**
    * Binds an aws-cdk-lib event source (`SqsEventSource`, `DynamoEventSource`...) to the
    * `live` alias, as lambdakit's triggers do, so traffic shifting and provisioned
    * concurrency apply to it. aws-cdk-lib's own implementation would bind `$LATEST`.

@@ -81,9 +81,14 @@ export function edgeUsageErrors(fn: lambda.Function): string[] {
   const errors: string[] = [];
   for (const construct of fn.node.root.node.findAll()) {
     if (!(construct instanceof cloudfront.CfnDistribution)) continue;
-    const config = Stack.of(construct).resolve(construct.distributionConfig) as { DefaultCacheBehavior?: Behavior; CacheBehaviors?: Behavior[] } | undefined;
-    const behaviors = [config?.DefaultCacheBehavior, ...(config?.CacheBehaviors ?? [])].filter((b): b is Behavior => b !== undefined);
-    const associations = JSON.stringify(behaviors.map((b) => b.LambdaFunctionAssociations ?? []));
+    // The L1 property holds camelCase keys; the L2 Distribution renders PascalCase ones.
+    const config = Stack.of(construct).resolve(construct.distributionConfig) as Record<string, unknown> | undefined;
+    const field = (object: unknown, name: string): unknown => {
+      const o = (object ?? {}) as Record<string, unknown>;
+      return o[name] ?? o[name.charAt(0).toLowerCase() + name.slice(1)];
+    };
+    const behaviors = [field(config, 'DefaultCacheBehavior'), ...((field(config, 'CacheBehaviors') as unknown[] | undefined) ?? [])];
+    const associations = JSON.stringify(behaviors.map((b) => field(b, 'LambdaFunctionAssociations') ?? []));
     if (versionIds.some((id) => associations.includes(id))) {
       errors.push(
         `${fn.node.path} is a Lambda@Edge function of CloudFront distribution ${construct.node.path}, but was built as a regional function (arm64, dead-letter queue, environment, tracing); set \`edge: true\` on it`,
@@ -91,8 +96,4 @@ export function edgeUsageErrors(fn: lambda.Function): string[] {
     }
   }
   return errors;
-}
-
-interface Behavior {
-  readonly LambdaFunctionAssociations?: unknown[];
 }

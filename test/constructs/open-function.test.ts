@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -261,5 +263,73 @@ describe('aws-cdk-lib event sources attach to the live alias', () => {
     const mappings = Object.values(json.Resources as Record<string, Json>).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
     assert.equal(mappings.length, 2);
     for (const m of mappings) assert.match(JSON.stringify(m.Properties.FunctionName), /:live/);
+  });
+});
+
+describe('Lambda@Edge', () => {
+  const edgeStack = (region = 'us-east-1') => {
+    const { app } = newStack('Unused');
+    return { app, stack: new Stack(app, 'Edge', { env: { region, account: '123456789012' } }) };
+  };
+  const distribution = (stack: Stack, version: lambda.IVersion) =>
+    new cloudfront.Distribution(stack, 'Cdn', {
+      defaultBehavior: { origin: new origins.HttpOrigin('example.com'), edgeLambdas: [{ functionVersion: version, eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST }] },
+    });
+
+  it('edge mode builds what CloudFront accepts: x86_64, 128 MB / 5 s, no DLQ, environment, tracing or log config; edgelambda may assume the role', () => {
+    const { stack } = edgeStack();
+    const fn = new LambdaFunction(stack, 'Auth', { entry: OK, edge: true });
+    distribution(stack, fn.currentVersion);
+    const t = template(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Architectures: ['x86_64'],
+      MemorySize: 128,
+      Timeout: 5,
+      Environment: Match.absent(),
+      DeadLetterConfig: Match.absent(),
+      TracingConfig: Match.absent(),
+      LoggingConfig: Match.absent(),
+    });
+    t.resourceCountIs('AWS::SQS::Queue', 0);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'edgelambda.amazonaws.com' } })]) },
+    });
+    const logs = statementsOf(t.toJSON(), 'AuthEdgeLogsPolicy');
+    assert.match(JSON.stringify(logs), /log-group:\/aws\/lambda\/us-east-1\./);
+    const lambdakitFindings = nagFindings(stack).filter((f) => f.includes('/Auth/'));
+    assert.deepEqual(lambdakitFindings, []);
+  });
+
+  it('edge mode refuses what Lambda@Edge does not support, naming every problem at once', () => {
+    const { stack } = edgeStack();
+    assert.throws(
+      () => new LambdaFunction(stack, 'Bad', { entry: OK, edge: true, architecture: lambda.Architecture.ARM_64, environment: { A: '1' }, reservedConcurrency: 2 }),
+      (e: unknown) => e instanceof LambdakitError && e.code === 'EdgeFunctionInvalid' && /Edge\/Bad: edge function: .*x86_64 only.*no environment variables.*reserved or provisioned concurrency/.test(e.message),
+    );
+    const other = edgeStack('eu-west-1');
+    assert.throws(() => new LambdaFunction(other.stack, 'Far', { entry: OK, edge: true }), /in eu-west-1; Lambda@Edge functions must be created in us-east-1/);
+  });
+
+  it('a regional function used as Lambda@Edge fails synth naming the function and `edge: true`', () => {
+    const { app, stack } = edgeStack();
+    const fn = new LambdaFunction(stack, 'Regional', { entry: OK });
+    distribution(stack, fn.currentVersion);
+    assert.throws(() => app.synth(), /Edge\/Regional: is used as a Lambda@Edge function/);
+  });
+
+  it('so does one associated through the L1 distribution, naming the distribution', () => {
+    const { app, stack } = edgeStack();
+    const fn = new LambdaFunction(stack, 'Regional', { entry: OK });
+    new cloudfront.CfnDistribution(stack, 'Raw', {
+      distributionConfig: {
+        enabled: true,
+        defaultCacheBehavior: {
+          targetOriginId: 'o', viewerProtocolPolicy: 'https-only', cachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6',
+          lambdaFunctionAssociations: [{ eventType: 'viewer-request', lambdaFunctionArn: fn.currentVersion.functionArn }],
+        },
+        origins: [{ id: 'o', domainName: 'example.com', customOriginConfig: { originProtocolPolicy: 'https-only' } }],
+      },
+    });
+    assert.throws(() => app.synth(), /Edge\/Regional is a Lambda@Edge function of CloudFront distribution Edge\/Raw.*set `edge: true`/s);
   });
 });
