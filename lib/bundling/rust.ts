@@ -67,6 +67,8 @@ export const rustBuilder: RuntimeBuilder = {
       sources = after;
       deploy = { ...buildFor(deployTriple), cached: false };
     }
+    // Only the deploy build must start on Amazon Linux 2023; the host build runs here.
+    if (deployTriple.endsWith('-gnu')) checkGlibc(request, deployTriple, path.join(deploy.outdir, 'bootstrap'));
     const hostBuild = hostTriple ? buildFor(hostTriple) : undefined;
     return {
       ...describeOutput(deploy.outdir),
@@ -196,11 +198,10 @@ function cargoBuild(request: BuildRequest, crateDir: string, sourceRoot: string,
   if (result.status !== 0) throw buildFailed(request, `cargo build --target ${triple}`, result);
   fs.copyFileSync(path.join(targetDir, triple, 'release', binary), out);
   fs.chmodSync(out, 0o755);
-  if (triple.endsWith('-gnu')) checkGlibc(request, triple, out);
 }
 
 /** Fails a gnu build that needs newer glibc symbols than Amazon Linux 2023 has: it would not start on Lambda. */
-function checkGlibc(request: BuildRequest, triple: string, binary: string): void {
+export function checkGlibc(request: Pick<BuildRequest, 'constructPath' | 'entry'>, triple: string, binary: string): void {
   const text = fs.readFileSync(binary).toString('latin1');
   const needed = [...new Set([...text.matchAll(/GLIBC_2\.(\d+)/g)].map((m) => Number(m[1])))].filter((minor) => minor > LAMBDA_GLIBC_MINOR).sort((a, b) => a - b);
   if (needed.length === 0) return;

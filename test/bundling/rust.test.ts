@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { BuildResult } from '../../lib/bundling/builder';
 import { hostArchitecture } from '../../lib/bundling/output';
-import { rustBuilder } from '../../lib/bundling/rust';
+import { checkGlibc, rustBuilder } from '../../lib/bundling/rust';
 import { LambdakitError } from '../../lib/errors';
 import { elfMachine, isExecutable, otherThan, runtimeProject, withPath } from './runtimes-helpers';
 
@@ -77,6 +77,16 @@ describe('rustBuilder', () => {
     assert.throws(
       () => rustBuilder.build(project.request(otherThan(host))),
       (e: LambdakitError) => e.code === 'RustTargetMissing' && e.hint === `rustup target add ${triple(otherThan(host))}`,
+    );
+  });
+
+  it('passes a gnu build whose glibc symbols Amazon Linux 2023 has, and fails one needing newer, pointing at musl', () => {
+    assert.doesNotThrow(() => checkGlibc({ constructPath: 'S/Fn', entry: project.entry }, triple(host), path.join(built.outdir, 'bootstrap')));
+    const newer = path.join(project.root, 'needs-new-glibc');
+    fs.writeFileSync(newer, Buffer.from('\x7fELF...GLIBC_2.17\0GLIBC_2.38\0GLIBC_2.34\0', 'latin1'));
+    assert.throws(
+      () => checkGlibc({ constructPath: 'S/Fn', entry: project.entry }, 'aarch64-unknown-linux-gnu', newer),
+      (e: LambdakitError) => e.code === 'GlibcTooNew' && /GLIBC_2\.38/.test(e.message) && e.hint === 'rustup target add aarch64-unknown-linux-musl (lambdakit then builds a static musl binary)',
     );
   });
 
