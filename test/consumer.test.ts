@@ -31,6 +31,7 @@ describe('a CDK app that depends on the published package', () => {
     fs.writeFileSync(
       path.join(app, 'app.ts'),
       `import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { LambdaFunction, type LambdaFunctionProps } from 'lambdakit';
 
@@ -56,6 +57,10 @@ const stack = new Stack(app, 'Consumer');
 new HouseFunction(stack, 'House', { entry: 'functions/orders.ts' });
 const service = new OrdersService(stack, 'Orders');
 service.handler.alias.addAutoScaling({ minCapacity: 1, maxCapacity: 2 });
+// A team's VPC function: aws-cdk-lib's own options, through the subclass.
+const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+const reporting = new HouseFunction(stack, 'Reporting', { entry: 'functions/orders.ts', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } });
+reporting.connections.allowToAnyIpv4(ec2.Port.tcp(5432), 'reporting database');
 app.synth();
 `,
     );
@@ -84,7 +89,14 @@ app.synth();
     execFileSync(process.execPath, ['dist/app.js'], { cwd: app, stdio: 'pipe', env: { ...process.env, CDK_OUTDIR: out, CDK_VALIDATION: 'false' } });
     const template = JSON.parse(fs.readFileSync(path.join(out, 'Consumer.template.json'), 'utf8'));
     const functions = Object.entries(template.Resources as Record<string, { Type: string; Properties: Record<string, any> }>).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    assert.equal(functions.length, 2);
+    assert.equal(functions.length, 3);
+    const reporting = functions.find(([id]) => id.startsWith('Reporting'))![1].Properties;
+    assert.equal(reporting.VpcConfig.SubnetIds.length, 2);
+    assert.equal(reporting.MemorySize, 1024, 'the subclass default still applies');
+    const roles = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, any> }>).filter((r) => r.Type === 'AWS::IAM::Role');
+    assert.ok(roles.every((r) => r.Properties.ManagedPolicyArns === undefined), 'no managed policy on any role');
+    const eni = Object.entries(template.Resources as Record<string, { Type: string; Properties: Record<string, any> }>).find(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('ReportingNetworkInterfacePolicy'));
+    assert.ok(eni, 'the ENI permissions reached the published construct');
     const house = functions.find(([id]) => id.startsWith('House'))![1].Properties;
     assert.equal(house.MemorySize, 1024);
     assert.equal(house.Timeout, 30);
