@@ -204,17 +204,18 @@ function exportLock(file: string, constructPath: string, cacheRoot: string): Req
   return { file, text: run.stdout, baseDir };
 }
 
-/** The `[project]` name and dependencies of a pyproject.toml, read with a minimal TOML scanner (strings, arrays, tables). */
-export function readPyproject(text: string): { name?: string; dependencies: string[] } {
+/** The `[project]` name and dependencies, and `[build-system]` requires, of a pyproject.toml, read with a minimal TOML scanner (strings, arrays, tables). */
+export function readPyproject(text: string): { name?: string; dependencies: string[]; buildRequires?: string[] } {
   let table = '';
   let name: string | undefined;
   const dependencies: string[] = [];
-  let collecting = false;
+  let buildRequires: string[] | undefined;
+  let collecting: string[] | undefined;
   for (const raw of text.split(/\r?\n/)) {
     const line = stripTomlComment(raw);
     if (collecting) {
-      dependencies.push(...tomlStrings(line));
-      if (line.includes(']')) collecting = false;
+      collecting.push(...tomlStrings(line));
+      if (line.includes(']')) collecting = undefined;
       continue;
     }
     const header = line.match(/^\s*\[([^[\]]+)\]\s*$/);
@@ -222,16 +223,19 @@ export function readPyproject(text: string): { name?: string; dependencies: stri
       table = header[1].trim();
       continue;
     }
-    if (table !== 'project') continue;
     const assignment = line.match(/^\s*([A-Za-z0-9_-]+)\s*=\s*(.*)$/);
     if (!assignment) continue;
-    if (assignment[1] === 'name') name = tomlStrings(assignment[2])[0];
-    if (assignment[1] === 'dependencies') {
-      dependencies.push(...tomlStrings(assignment[2]));
-      collecting = !assignment[2].includes(']');
+    const [, key, value] = assignment;
+    let list: string[] | undefined;
+    if (table === 'project' && key === 'name') name = tomlStrings(value)[0];
+    if (table === 'project' && key === 'dependencies') list = dependencies;
+    if (table === 'build-system' && key === 'requires') list = buildRequires = [];
+    if (list) {
+      list.push(...tomlStrings(value));
+      if (!value.includes(']')) collecting = list;
     }
   }
-  return { name, dependencies };
+  return { name, dependencies, buildRequires };
 }
 
 function stripTomlComment(line: string): string {
@@ -381,6 +385,26 @@ export function hashSourceTree(dir: string): string {
   return hash.digest('hex');
 }
 
+/**
+ * Whether an interpreter has a package's declared build requirements (names
+ * only), checked in a few milliseconds so that pip is not started for a build
+ * that cannot work without isolation.
+ */
+const buildRequirementChecks = new Map<string, boolean>();
+function hasBuildRequirements(python: string, sourceDir: string): boolean {
+  const pyproject = path.join(sourceDir, 'pyproject.toml');
+  const requires = fs.existsSync(pyproject) ? readPyproject(fs.readFileSync(pyproject, 'utf8')).buildRequires : undefined;
+  // Without [build-system], pip builds with setuptools (and, before setuptools 70.1, wheel).
+  const names = (requires ?? ['setuptools']).map((r) => r.match(/^[A-Za-z0-9][A-Za-z0-9._-]*/)?.[0]).filter((n): n is string => !!n);
+  const key = `${python}\0${names.join(',')}`;
+  const known = buildRequirementChecks.get(key);
+  if (known !== undefined) return known;
+  const script = 'import sys, importlib.metadata as m\nfor n in sys.argv[1:]: m.distribution(n)';
+  const ok = spawnSync(python, ['-c', script, ...names], { encoding: 'utf8' }).status === 0;
+  buildRequirementChecks.set(key, ok);
+  return ok;
+}
+
 /** The interpreter that last built a path requirement, tried first next time. */
 let lastWheelBuilder: string | undefined;
 
@@ -441,7 +465,9 @@ function buildPathWheel(line: Extract<RequirementLine, { kind: 'path' }>, cacheR
   const attempts: Array<{ python: string; args: string[] }> = [];
   const candidates = pythonCandidates();
   if (lastWheelBuilder && candidates.includes(lastWheelBuilder)) candidates.unshift(...candidates.splice(candidates.indexOf(lastWheelBuilder), 1));
-  for (const python of candidates) attempts.push({ python, args: [...base.slice(0, 4), '--no-build-isolation', '--no-index', ...base.slice(4)] });
+  for (const python of candidates) {
+    if (hasBuildRequirements(python, src)) attempts.push({ python, args: [...base.slice(0, 4), '--no-build-isolation', '--no-index', ...base.slice(4)] });
+  }
   attempts.push({ python: PYTHON, args: base });
 
   let failure: SpawnSyncReturns<string> | undefined;

@@ -10,40 +10,17 @@ import { parseRequirements } from '../../lib/bundling/python-install';
 import { LambdakitError } from '../../lib/errors';
 import { latestRuntime } from '../../lib/private/runtime';
 import { FIXTURES } from '../helpers';
+import { GREETING, setEnvironment, writeWheels } from '../python-helpers';
 
 const RUNTIME = latestRuntime('python').name;
 const TARGET_VERSION = RUNTIME.replace('python', '');
 const TARGET_TAG = `cp${TARGET_VERSION.replace('.', '')}`;
 const HOST = spawnSync('python3', ['-c', 'import sys; print("cp%d%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim();
 
-interface FakeWheel {
-  readonly name: string;
-  readonly version: string;
-  readonly tag: string;
-  readonly files: Record<string, string>;
-}
-
-/** Writes hand-made wheels (a zip with a dist-info) into a find-links directory. */
-export function writeWheels(dir: string, wheels: FakeWheel[]): void {
-  const script = [
-    'import json, sys, zipfile',
-    'for w in json.loads(sys.argv[2]):',
-    '    info = "%s-%s.dist-info" % (w["name"], w["version"])',
-    '    with zipfile.ZipFile("%s/%s-%s-%s.whl" % (sys.argv[1], w["name"], w["version"], w["tag"]), "w") as z:',
-    '        for rel, text in w["files"].items(): z.writestr(rel, text)',
-    '        z.writestr(info + "/METADATA", "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (w["name"], w["version"]))',
-    '        z.writestr(info + "/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: %s\\n" % w["tag"])',
-    '        z.writestr(info + "/RECORD", "")',
-  ].join('\n');
-  const run = spawnSync('python3', ['-c', script, dir, JSON.stringify(wheels)], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-}
-
-const GREETING: FakeWheel = { name: 'greeting', version: '1.0', tag: 'py3-none-any', files: { 'greeting/__init__.py': 'GREETING = "hello"\n' } };
-
 /** A find-links directory pip is pointed at, offline, through its own environment variables. */
 let findLinks: string;
-const saved: Record<string, string | undefined> = {};
+let restoreEnvironment: () => void;
+const PATH = process.env.PATH;
 before(() => {
   findLinks = fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-wheels-'));
   writeWheels(findLinks, [
@@ -51,16 +28,9 @@ before(() => {
     { name: 'fakenative', version: '1.0', tag: `${TARGET_TAG}-${TARGET_TAG}-manylinux2014_x86_64`, files: { 'fakenative/__init__.py': 'BUILD = "lambda"\n' } },
     { name: 'fakenative', version: '1.0', tag: `${HOST}-${HOST}-manylinux2014_x86_64`, files: { 'fakenative/__init__.py': 'BUILD = "host"\n' } },
   ]);
-  for (const name of ['PIP_FIND_LINKS', 'PIP_NO_INDEX', 'PATH']) saved[name] = process.env[name];
-  process.env.PIP_FIND_LINKS = findLinks;
-  process.env.PIP_NO_INDEX = '1';
+  restoreEnvironment = setEnvironment({ PIP_FIND_LINKS: findLinks, PIP_NO_INDEX: '1' });
 });
-after(() => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+after(() => restoreEnvironment());
 
 /** A copy of the python-deps fixtures in a fresh directory (a checkout), with its own cache. */
 function checkout() {
@@ -232,7 +202,7 @@ describe('pythonBuilder', () => {
       assert.equal(noPip.code, 'PipNotFound');
       assert.match(noPip.hint ?? '', /ensurepip/);
     } finally {
-      process.env.PATH = saved.PATH;
+      process.env.PATH = PATH;
     }
     fs.writeFileSync(path.join(root, 'fn', 'uv.lock'), 'version = 1\n');
     const noUv = buildError(request());
