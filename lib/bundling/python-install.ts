@@ -556,8 +556,8 @@ export function installRequirements(request: InstallRequest): Installation {
   const slot = path.join(request.cacheRoot, 'python', 'deps', key);
   const manifest = readJson<InstallManifest>(path.join(slot, 'manifest.json'));
   if (manifest && manifest.key === key) return fromManifest(slot, manifest, true);
-  // A slot without its manifest is left from an interrupted copy: rebuild it.
-  fs.rmSync(slot, { recursive: true, force: true });
+  // Slots appear whole (renamed from staging); one without its manifest was tampered with: rebuild it.
+  if (!manifest && fs.existsSync(slot)) fs.rmSync(slot, { recursive: true, force: true });
 
   const staging = `${slot}.tmp-${process.pid}-${Date.now()}`;
   fs.rmSync(staging, { recursive: true, force: true });

@@ -81,7 +81,7 @@ export const pythonBuilder: RuntimeBuilder = {
     const cachedManifest = readJson<OutputManifest>(path.join(slot, 'manifest.json'));
     if (cachedManifest && cachedManifest.key === key) return result(slot, cachedManifest, handler, installation?.cached ?? true);
 
-    fs.rmSync(slot, { recursive: true, force: true });
+    if (!cachedManifest && fs.existsSync(slot)) fs.rmSync(slot, { recursive: true, force: true });
     const staging = `${slot}.tmp-${process.pid}-${Date.now()}`;
     try {
       assemble(path.join(staging, 'asset'), installation?.dir, folder, files);

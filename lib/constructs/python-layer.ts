@@ -148,7 +148,7 @@ function layerAsset(cacheRoot: string, installation: Installation): { dir: strin
   const dir = path.join(slot, 'layer');
   const cached = readJson<LayerManifest>(path.join(slot, 'manifest.json'));
   if (cached) return { dir, hash: cached.hash };
-  fs.rmSync(slot, { recursive: true, force: true });
+  if (fs.existsSync(slot)) fs.rmSync(slot, { recursive: true, force: true });
   const staging = `${slot}.tmp-${process.pid}-${Date.now()}`;
   try {
     linkTree(installation.dir, path.join(staging, 'layer', 'python'));
