@@ -57,7 +57,9 @@ describe('goBuilder', () => {
   it('rebuilds when a source file changes, from the .go file entry as from the directory', () => {
     const changed = runtimeProject('go');
     const main = path.join(changed.entry, 'main.go');
-    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('"lang": "go"', '"lang": "golang"'));
+    const source = fs.readFileSync(main, 'utf8');
+    assert.ok(source.includes('"lang":"go"'));
+    fs.writeFileSync(main, source.replace('"lang":"go"', '"lang":"golang"'));
     const result = goBuilder.build(changed.request(host, { entry: main }));
     assert.equal(result.cached, false);
     assert.notEqual(result.hash, forHost.hash);

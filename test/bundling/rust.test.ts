@@ -50,7 +50,9 @@ describe('rustBuilder', () => {
   it('rebuilds when a source file changes', () => {
     const changed = runtimeProject('rust');
     const main = path.join(changed.entry, 'src', 'main.rs');
-    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('\\"lang\\":\\"rust\\"', '\\"lang\\":\\"rs\\"'));
+    const source = fs.readFileSync(main, 'utf8');
+    assert.ok(source.includes('\\"lang\\":\\"rust\\"'));
+    fs.writeFileSync(main, source.replace('\\"lang\\":\\"rust\\"', '\\"lang\\":\\"rs\\"'));
     const result = rustBuilder.build(changed.request(host));
     assert.equal(result.cached, false);
     assert.notEqual(result.hash, built.hash);
