@@ -327,6 +327,8 @@ function requirementLine(text: string, baseDir: string): RequirementLine | undef
     return pathRequirement(fileUrlPath(url, baseDir), extras, name);
   }
   const spec = text.split(';')[0].trim();
+  // A URL (git+https://…, https://…/x.whl) is pip's to fetch.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(spec) && !spec.startsWith('file:')) return { kind: 'requirement', text, key: text };
   const looksLikePath = /^(\.|\/|~|file:)/.test(spec) || /[\\/]/.test(spec.replace(/\[[^\]]*\]$/, ''));
   if (looksLikePath) {
     const [, location, extras = ''] = spec.match(/^(.*?)(\[[^\]]*\])?$/) ?? [spec, spec];

@@ -217,7 +217,7 @@ describe('parseRequirements', () => {
     fs.cpSync(path.join(FIXTURES, 'python-deps', 'shared'), path.join(root, 'shared'), { recursive: true });
     fs.mkdirSync(path.join(root, 'reqs'));
     fs.writeFileSync(path.join(root, 'reqs', 'base.txt'), '-e ../shared/tinylib  # editable\nRequests_Extra==2.0 ; python_version >= "3.9"\n');
-    fs.writeFileSync(path.join(root, 'requirements.txt'), '-r reqs/base.txt\ntinylib @ file:shared/tinylib\n--index-url https://example.com/simple\n');
+    fs.writeFileSync(path.join(root, 'requirements.txt'), '-r reqs/base.txt\ntinylib @ file:shared/tinylib\n--index-url https://example.com/simple\n-e git+https://example.com/x.git#egg=x\n');
 
     const parsed = parseRequirements({ file: path.join(root, 'requirements.txt'), text: fs.readFileSync(path.join(root, 'requirements.txt'), 'utf8'), baseDir: root }, 'S/Fn');
 
@@ -228,6 +228,7 @@ describe('parseRequirements', () => {
         ['requirement', 'Requests_Extra==2.0 ; python_version >= "3.9"', 'requests-extra'],
         ['path', path.join(root, 'shared', 'tinylib'), 'tinylib'],
         ['option', '--index-url https://example.com/simple', undefined],
+        ['requirement', 'git+https://example.com/x.git#egg=x', undefined],
       ],
     );
   });
