@@ -66,7 +66,7 @@ export const goBuilder: RuntimeBuilder = {
 };
 
 /** The package directory an entry names (a `.go` file builds its whole directory) and its module root (where go.mod is). */
-export function locateGoPackage(request: Pick<BuildRequest, 'entry' | 'constructPath'>): { packageDir: string; moduleRoot: string } {
+function locateGoPackage(request: Pick<BuildRequest, 'entry' | 'constructPath'>): { packageDir: string; moduleRoot: string } {
   const packageDir = fs.statSync(request.entry).isDirectory() ? request.entry : path.dirname(request.entry);
   for (let dir = packageDir; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'go.mod'))) return { packageDir, moduleRoot: dir };
