@@ -6,9 +6,16 @@ import type { BuildArchitecture, BuildRequest } from '../../lib/bundling/builder
 /** Where the standard-library runtime fixtures live (test/fixtures/runtimes/{go,rust,custom}). */
 export const RUNTIME_FIXTURES = path.join(__dirname, '..', 'fixtures', 'runtimes');
 
+/** Projects made by this test process: builds and Rust target directories are megabytes each, so they go when it exits. */
+const projects: string[] = [];
+process.once('exit', () => {
+  for (const root of projects) fs.rmSync(root, { recursive: true, force: true });
+});
+
 /** A throwaway project holding a copy of one runtime fixture under `functions/<name>`, with its own cache. */
 export function runtimeProject(fixture: 'go' | 'rust' | 'custom', prefix = 'lambdakit-runtime-') {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  projects.push(root);
   const entry = path.join(root, 'functions', fixture);
   fs.cpSync(path.join(RUNTIME_FIXTURES, fixture), entry, { recursive: true });
   const request = (architecture: BuildArchitecture, extra: Partial<BuildRequest> = {}): BuildRequest => ({
