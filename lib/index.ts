@@ -1,6 +1,13 @@
 export * from './constructs/lambda-function';
 export * from './constructs/node-layer';
+export * from './constructs/python-layer';
 export * from './bundling/options';
+export type { BuildArchitecture, BuildLanguage, BuildRequest, BuildResult, RuntimeBuilder } from './bundling/builder';
+export { detectLanguage, runtimeFamilyOf } from './bundling/detect';
+export { pythonBuilder } from './bundling/python';
+export { goBuilder } from './bundling/go';
+export { rustBuilder } from './bundling/rust';
+export { customBuilder } from './bundling/custom';
 export * from './errors';
 export * from './check/enable';
 export * from './assembly/model';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AssetHashType, CfnResource, Duration, Lazy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, Duration, Size, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,12 +16,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type BundleResult, bundle } from '../bundling/bundler';
+import type { BuildLanguage, BuildResult, RuntimeBuilder } from '../bundling/builder';
+import { customBuilder } from '../bundling/custom';
+import { detectLanguage, runtimeFamilyOf } from '../bundling/detect';
+import { goBuilder } from '../bundling/go';
+import { checkPackageSize } from '../bundling/package-size';
+import { pythonBuilder } from '../bundling/python';
+import { rustBuilder } from '../bundling/rust';
 import { BUNDLING_OPTION_FIELDS, type BundlingOptions } from '../bundling/options';
 import { enableChecksFromEnvironment } from '../check/enable';
-import { LambdakitError } from '../errors';
+import { LambdakitError, isLambdakitError } from '../errors';
 import { acknowledge } from '../private/acknowledgements';
 import { cacheDirectory, findProjectRoot } from '../private/project';
-import { esbuildTarget, isPythonRuntime, latestRuntime } from '../private/runtime';
+import { esbuildTarget, latestRuntime } from '../private/runtime';
 import { dropRedundantRoleDependency } from '../private/dependencies';
 import { edgeUsageErrors, validateEdgeProps } from '../private/edge';
 import { grantEdgeLogs, grantInsightsLogs, grantNetworkInterfaces, narrowFileSystem } from '../private/execution-role';
@@ -29,6 +36,7 @@ import { validateFunctionProps } from '../private/validate-function';
 import { FunctionMonitoring } from './function-monitoring';
 import { GradualDeployment, type GradualDeploymentOptions } from './gradual-deployment';
 import { NodeLayer } from './node-layer';
+import { PythonLayer } from './python-layer';
 import type { ITrigger } from '../triggers/trigger';
 import * as access from './resource-access';
 
@@ -334,16 +342,18 @@ export class LambdaFunction extends lambda.Function {
     const edge = props.edge ?? false;
     const projectRoot = path.resolve(props.projectRoot ?? findProjectRoot(process.cwd()));
     const entry = path.resolve(projectRoot, props.entry);
-    const python = entry.endsWith('.py') || (props.runtime !== undefined && isPythonRuntime(props.runtime));
-    const runtime = props.runtime ?? latestRuntime(python ? 'python' : 'nodejs');
-    const handlerName = props.handler ?? (python ? 'lambda_handler' : 'handler');
+    const language = languageOf(entry, constructPath);
+    const runtime = runtimeFor(constructPath, language, props.runtime, path.relative(projectRoot, entry));
+    const python = language === 'python';
+    const node = language === 'nodejs';
+    const handlerName = props.handler ?? (python ? 'lambda_handler' : node ? 'handler' : 'bootstrap');
     const timeout = props.timeout ?? (edge ? EDGE_TIMEOUT : DEFAULT_TIMEOUT);
     const memorySize = props.memorySize ?? (edge ? EDGE_MEMORY_MB : DEFAULT_MEMORY_MB);
     const ephemeralStorageSize = storageMegabytes(props.ephemeralStorageSize ?? DEFAULT_EPHEMERAL_MB);
     const reservedConcurrency = reservedConcurrencyOf(constructPath, props);
     const bundling = pickBundlingOptions(props);
     // Lambda@Edge has no environment variables, so NODE_OPTIONS cannot turn source maps on there.
-    const sourcemap = !python && (bundling.sourcemap ?? !edge);
+    const sourcemap = node && (bundling.sourcemap ?? !edge);
     const environment: Record<string, string> = { ...(props.environment ?? {}) };
     if (sourcemap && !edge) {
       const existing = environment.NODE_OPTIONS;
@@ -373,21 +383,21 @@ export class LambdaFunction extends lambda.Function {
       });
     }
 
+    const architecture = props.architecture ?? (edge ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64);
+    // Layers lambdakit built count towards the 250 MB: their directories are known.
+    const layerDirs = (props.layers ?? []).flatMap((layer) => {
+      const dir = (layer as { codeDirectory?: string }).codeDirectory;
+      return dir ? [{ label: layer.node.path, dir }] : [];
+    });
     let code: lambda.Code;
     let handler: string;
     let bundleResult: BundleResult | undefined;
-    if (python) {
-      if (!fs.existsSync(entry)) {
-        throw new LambdakitError(`entry file ${path.relative(projectRoot, entry)} does not exist`, {
-          code: 'EntryNotFound',
-          path: constructPath,
-          file: entry,
-          hint: 'pass `entry` as the path of the Python module that defines the handler',
-        });
-      }
-      code = lambda.Code.fromAsset(path.dirname(entry), { exclude: ['__pycache__', '*.pyc', '.venv'] });
-      handler = `${path.basename(entry, '.py')}.${handlerName}`;
-    } else if (Stack.of(scope).bundlingRequired) {
+    let buildResult: BuildResult | undefined;
+    if (!Stack.of(scope).bundlingRequired) {
+      // `cdk deploy OtherStack` leaves this stack out of `aws:cdk:bundling-stacks`: skip the work.
+      code = skippedBundleCode(projectRoot, constructPath);
+      handler = python ? `${path.basename(entry, '.py')}.${handlerName}` : node ? `index.${handlerName}` : 'bootstrap';
+    } else if (node) {
       bundleResult = bundle({
         ...bundling,
         sourcemap,
@@ -401,10 +411,21 @@ export class LambdaFunction extends lambda.Function {
       });
       code = lambda.Code.fromAsset(bundleResult.outdir, { assetHash: bundleResult.hash, assetHashType: AssetHashType.CUSTOM });
       handler = `${path.basename(bundleResult.fileName, path.extname(bundleResult.fileName))}.${handlerName}`;
+      checkPackageSize(constructPath, bundleResult.outdir, layerDirs);
     } else {
-      // `cdk deploy OtherStack` leaves this stack out of `aws:cdk:bundling-stacks`: skip the work.
-      code = skippedBundleCode(projectRoot, constructPath);
-      handler = `index.${handlerName}`;
+      buildResult = BUILDERS[language].build({
+        constructPath,
+        entry,
+        projectRoot,
+        cacheRoot: cacheDirectory(projectRoot, ''),
+        architecture: architecture.name === lambda.Architecture.X86_64.name ? 'x86_64' : 'arm64',
+        runtime: runtime.name,
+        handler: handlerName,
+        layerPackages: (props.layers ?? []).flatMap((layer) => (layer instanceof PythonLayer ? layer.packages : [])),
+      });
+      code = lambda.Code.fromAsset(buildResult.outdir, { assetHash: buildResult.hash, assetHashType: AssetHashType.CUSTOM });
+      handler = buildResult.handler;
+      checkPackageSize(constructPath, buildResult.outdir, layerDirs);
     }
 
     super(scope, id, {
@@ -413,7 +434,7 @@ export class LambdaFunction extends lambda.Function {
       code,
       handler,
       runtime,
-      architecture: props.architecture ?? (edge ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64),
+      architecture,
       memorySize,
       timeout,
       ephemeralStorageSize: Size.mebibytes(ephemeralStorageSize),
@@ -435,6 +456,18 @@ export class LambdaFunction extends lambda.Function {
         contributors: bundleResult.contributors.slice(0, 5),
         // Lets `lambdakit dev` rebuild this bundle in-process when one of its inputs changes.
         cacheSlot: path.relative(projectRoot, bundleResult.slot).split(path.sep).join('/'),
+      });
+    }
+    for (const warning of buildResult?.warnings ?? []) Annotations.of(this).addWarningV2('lambdakit:build', warning);
+    if (buildResult) {
+      const assemblyDir = Stage.of(this)?.outdir;
+      this.node.addMetadata('lambdakit:build', {
+        language,
+        entry: path.relative(projectRoot, entry).split(path.sep).join('/'),
+        bytes: buildResult.bytes,
+        contributors: buildResult.contributors.slice(0, 5),
+        // What `lambdakit local`/`dev` run when the deploy build targets another CPU or platform.
+        hostCodeDir: buildResult.hostOutdir && assemblyDir ? path.relative(assemblyDir, buildResult.hostOutdir).split(path.sep).join('/') : undefined,
       });
     }
     enableChecksFromEnvironment(this);
@@ -685,6 +718,49 @@ export class LambdaFunction extends lambda.Function {
   public override get logGroup(): logs.ILogGroup {
     return this.functionLogGroup;
   }
+}
+
+/** Builders of the languages esbuild does not bundle, one per language. */
+const BUILDERS: Record<Exclude<BuildLanguage, 'nodejs'>, RuntimeBuilder> = {
+  python: pythonBuilder,
+  go: goBuilder,
+  rust: rustBuilder,
+  custom: customBuilder,
+};
+
+const LANGUAGE_NAMES: Record<BuildLanguage, string> = { nodejs: 'Node.js', python: 'Python', go: 'Go', rust: 'Rust', custom: 'a custom runtime' };
+
+/** The entry's language; a missing entry is reported by its builder, with the construct path. */
+function languageOf(entry: string, constructPath: string): BuildLanguage {
+  if (!fs.existsSync(entry)) {
+    if (entry.endsWith('.py')) return 'python';
+    if (entry.endsWith('.go')) return 'go';
+    return 'nodejs';
+  }
+  try {
+    return detectLanguage(entry);
+  } catch (error) {
+    if (isLambdakitError(error)) throw new LambdakitError(error.message, { code: error.code, path: constructPath, file: error.file, value: error.value, hint: error.hint });
+    throw error;
+  }
+}
+
+/** The newest runtime for the entry's language, or the given one when it can run the entry. */
+function runtimeFor(constructPath: string, language: BuildLanguage, given: lambda.Runtime | undefined, entry: string): lambda.Runtime {
+  const family = runtimeFamilyOf(language);
+  const fallback = family === 'provided' ? lambda.Runtime.PROVIDED_AL2023 : latestRuntime(family);
+  if (!given) return fallback;
+  const fits =
+    family === 'nodejs' ? given.family === lambda.RuntimeFamily.NODEJS : family === 'python' ? given.family === lambda.RuntimeFamily.PYTHON : given.name.startsWith('provided');
+  if (!fits) {
+    throw new LambdakitError(`runtime ${given.name} cannot run the entry ${entry.split(path.sep).join('/')}, which is ${LANGUAGE_NAMES[language]}`, {
+      code: 'RuntimeMismatch',
+      path: constructPath,
+      value: given.name,
+      hint: `leave \`runtime\` unset for ${fallback.name}, or pass a ${family === 'provided' ? 'provided.* (OS-only)' : LANGUAGE_NAMES[language]} runtime`,
+    });
+  }
+  return given;
 }
 
 /** Stand-in code for a function whose stack is not being bundled this synth. */

@@ -57,6 +57,8 @@ export interface NodeLayerProps {
 export class NodeLayer extends lambda.LayerVersion {
   /** Names of the packages the layer provides (external to function bundles). */
   public readonly packages: string[];
+  /** The installed layer directory (undefined when its stack is not bundled this synth). */
+  public readonly codeDirectory?: string;
 
   constructor(scope: Construct, id: string, props: NodeLayerProps) {
     const constructPath = scope.node.path ? `${scope.node.path}/${id}` : id;
@@ -69,8 +71,10 @@ export class NodeLayer extends lambda.LayerVersion {
     const key = createHash('sha256').update(JSON.stringify(dependencies)).digest('hex').slice(0, 32);
 
     let code: lambda.Code;
+    let codeDirectory: string | undefined;
     if (Stack.of(scope).bundlingRequired) {
-      code = lambda.Code.fromAsset(installLayer(cacheDirectory(projectRoot, 'layers'), key, dependencies, constructPath));
+      codeDirectory = installLayer(cacheDirectory(projectRoot, 'layers'), key, dependencies, constructPath);
+      code = lambda.Code.fromAsset(codeDirectory);
     } else {
       const placeholder = path.join(cacheDirectory(projectRoot, 'layers'), 'skipped');
       fs.mkdirSync(path.join(placeholder, 'nodejs'), { recursive: true });
@@ -85,6 +89,7 @@ export class NodeLayer extends lambda.LayerVersion {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.packages = names;
+    this.codeDirectory = codeDirectory;
     enableChecksFromEnvironment(this);
   }
 }

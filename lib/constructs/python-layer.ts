@@ -80,6 +80,8 @@ interface LayerManifest {
 export class PythonLayer extends lambda.LayerVersion {
   /** Normalised names (PEP 503) of every distribution the layer provides, transitive ones included once built. */
   public readonly packages: string[];
+  /** The built layer directory (undefined when its stack is not bundled this synth). */
+  public readonly codeDirectory?: string;
 
   constructor(scope: Construct, id: string, props: PythonLayerProps) {
     const constructPath = scope.node.path ? `${scope.node.path}/${id}` : id;
@@ -109,6 +111,7 @@ export class PythonLayer extends lambda.LayerVersion {
 
     let code: lambda.Code;
     let packages: string[];
+    let codeDirectory: string | undefined;
     if (Stack.of(scope).bundlingRequired) {
       const source = readRequirementsSource(file, constructPath, cacheRoot);
       const installation = installRequirements({
@@ -120,6 +123,7 @@ export class PythonLayer extends lambda.LayerVersion {
       });
       refuseNativeWheelsForSeveralTargets(constructPath, installation, architectures, runtimes);
       const built = layerAsset(cacheRoot, installation);
+      codeDirectory = built.dir;
       code = lambda.Code.fromAsset(built.dir, { assetHash: built.hash, assetHashType: AssetHashType.CUSTOM });
       packages = installation.packages;
     } else {
@@ -138,6 +142,7 @@ export class PythonLayer extends lambda.LayerVersion {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.packages = packages;
+    this.codeDirectory = codeDirectory;
     enableChecksFromEnvironment(this);
   }
 }
