@@ -67,7 +67,7 @@ export interface ApiStackProps extends StackProps {
   readonly data: DataStack;
 }
 
-/** The HTTP API: greeting, user lookup and idempotent order intake. */
+/** The HTTP API: greeting, user lookup, idempotent order intake and price quotes (Python). */
 export class ApiStack extends Stack {
   public readonly api: HttpApi;
 
@@ -87,6 +87,10 @@ export class ApiStack extends Stack {
     const orders = new LambdaFunction(this, 'CreateOrder', { entry: 'functions/orders/handler.ts' });
     orders.useTable(table, { access: 'readWrite' });
     this.api.addRoute('POST /orders', orders);
+
+    // Python, with a package of this repository as its dependency (functions/pricing).
+    const quote = new LambdaFunction(this, 'Quote', { entry: 'functions/quote/handler.py' });
+    this.api.addRoute('GET /quote', quote, { auth: 'none' });
   }
 }
 

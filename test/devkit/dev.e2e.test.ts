@@ -61,6 +61,14 @@ test('GET /hello is served through the gateway; an unknown route is API Gateway\
   assert.deepEqual(await missing.json(), { message: 'Not Found' });
 });
 
+test('GET /quote runs the Python function with its repository package installed by synth', async () => {
+  const quote = await fetch(`${dev.gateway!.url}/quote?items=12&unit=2.50`);
+  assert.equal(quote.status, 200);
+  assert.deepEqual(await quote.json(), { items: 12, unit: '2.50', discount: '0.10', total: '27.00' });
+  const bad = await fetch(`${dev.gateway!.url}/quote?items=x&unit=1`);
+  assert.equal(bad.status, 400);
+});
+
 test('more concurrent requests than the local environment cap are all served (they wait; Lambda would not throttle here)', async () => {
   const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => fetch(`${dev.gateway!.url}/hello?name=c${i}`).then(async (r) => [r.status, await r.text()] as const)));
   assert.deepEqual(answers.map(([status]) => status), Array(24).fill(200));
