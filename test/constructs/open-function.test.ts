@@ -244,6 +244,11 @@ describe('settings a user sets win; unset ones keep lambdakit defaults', () => {
     assert.throws(() => new LambdaFunction(stack, 'C', { entry: OK, filesystem: efsFs }), /C: `filesystem` needs `vpc`/);
   });
 
+  it('SnapStart on a runtime without it fails synth with aws-cdk-lib\'s reason', () => {
+    const { stack } = newStack();
+    assert.throws(() => new LambdaFunction(stack, 'NodeSnap', { entry: OK, snapStart: lambda.SnapStartConf.ON_PUBLISHED_VERSIONS }), /SnapStart currently not supported by runtime nodejs24\.x/);
+  });
+
   it('a public subnet needs allowPublicSubnet, with aws-cdk-lib\'s reason', () => {
     const { stack } = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'pub', subnetType: ec2.SubnetType.PUBLIC }] });
