@@ -1,6 +1,7 @@
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdakitError } from '../errors';
+import { guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
 import { ThrottledError } from './pool';
 import { ResolveError, type LocalRuntime } from './runtime';
 
@@ -31,12 +32,28 @@ export function logTail(log: string, bytes = LOG_TAIL_BYTES): string {
   return buffer.subarray(buffer.length - bytes).toString('utf8').replace(/^\uFFFD+/, '');
 }
 
-export interface InvokeApiOptions {
+export interface InvokeApiOptions extends RequestTimeouts {
   readonly runtime: LocalRuntime;
   /** @default 3001 */
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * `Host` names to accept besides loopback ones (and the bind address), as Vite's `server.allowedHosts`;
+   * `.example.com` accepts the domain and its subdomains.
+   * @default - loopback names and addresses only
+   */
+  readonly allowedHosts?: readonly string[];
+}
+
+/** Idle keep-alive connections of SDK clients stay open this long. */
+const INVOKE_KEEP_ALIVE_MS = 30_000;
+
+const ERROR_TYPES = { 400: 'InvalidRequestContentException', 403: 'AccessDeniedException', 408: 'RequestTimeoutException', 413: 'RequestTooLargeException', 431: 'RequestTooLargeException' } as const;
+
+/** The body of the Invoke API's errors, as the service sends them. */
+function serviceErrorBody(message: string, extra?: Record<string, unknown>): Record<string, unknown> {
+  return { Type: 'User', Message: message, message, ...extra };
 }
 
 /**
@@ -46,9 +63,9 @@ export interface InvokeApiOptions {
  */
 export class InvokeApiServer {
   public static async start(options: InvokeApiOptions): Promise<InvokeApiServer> {
-    const server = new InvokeApiServer(options.runtime);
     const port = options.port ?? 3001;
     const host = options.host ?? '127.0.0.1';
+    const server = new InvokeApiServer(options, host);
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new LambdakitError(`port ${port} on ${host} is already in use`, { code: 'PortInUse', value: port, hint: 'stop the other process or pass --port' }) : error);
@@ -63,14 +80,17 @@ export class InvokeApiServer {
 
   private readonly server: http.Server;
 
-  private constructor(private readonly runtime: LocalRuntime) {
-    this.server = http.createServer((req, res) => {
+  private readonly runtime: LocalRuntime;
+
+  private constructor(options: InvokeApiOptions, host: string) {
+    this.runtime = options.runtime;
+    // Only receiving a request is bounded: a synchronous invocation may answer after up to 900 s.
+    const guard = { ...options, name: 'the Invoke API', bindHost: host, keepAliveDefaultMs: INVOKE_KEEP_ALIVE_MS, errorTypes: ERROR_TYPES, errorBody: (_type: string, message: string) => serviceErrorBody(message) };
+    this.server = guardedServer(guard, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.error(res, { status: 500, type: 'ServiceException', message: (error as Error).message });
       });
     });
-    this.server.keepAliveTimeout = 30_000;
-    this.server.requestTimeout = 0;
   }
 
   public get port(): number {
@@ -89,19 +109,7 @@ export class InvokeApiServer {
   }
 
   private error(res: http.ServerResponse, error: ServiceError): void {
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    const body = JSON.stringify({ Type: 'User', Message: error.message, message: error.message, ...error.extra });
-    res.writeHead(error.status, {
-      'content-type': 'application/json',
-      'x-amzn-errortype': error.type,
-      'x-amzn-requestid': crypto.randomUUID(),
-      'content-length': Buffer.byteLength(body),
-      ...error.headers,
-    });
-    res.end(body);
+    writeError(res, error.status, error.type, serviceErrorBody(error.message, error.extra), error.headers);
   }
 
   private async readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
@@ -229,6 +237,11 @@ export class InvokeApiServer {
     };
     if (functionError) headers['x-amz-function-error'] = functionError;
     if (logType === 'Tail') headers['x-amz-log-result'] = Buffer.from(logTail(outcome.log)).toString('base64');
+    const problems = invalidHeaders(headers);
+    if (problems.length > 0) {
+      this.error(res, { status: 502, type: 'ServiceException', message: `lambdakit could not answer invocation ${outcome.requestId}: ${problems.join('; ')}` });
+      return;
+    }
     res.writeHead(200, headers).end(responseBody);
   }
 }

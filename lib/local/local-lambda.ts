@@ -1,4 +1,5 @@
 import { invokeDirect, type LocalInvokeOptions, type LocalInvokeResult } from './direct-invoke';
+import type { RequestTimeouts } from './http-guard';
 import { InvokeApiServer } from './invoke-api';
 import { LocalRuntime, type LocalRuntimeOptions } from './runtime';
 
@@ -7,6 +8,13 @@ export interface LocalLambdaOptions extends LocalRuntimeOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * `Host` names the Invoke API accepts besides loopback ones (`--allow-host`); `.example.com` accepts the domain and its subdomains.
+   * @default - loopback names and addresses only
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Bounds on receiving a request (never on the answer). @default - headers 10 s, whole request 60 s */
+  readonly requestTimeouts?: RequestTimeouts;
 }
 
 /**
@@ -18,7 +26,7 @@ export class LocalLambda {
   public static async start(options: LocalLambdaOptions): Promise<LocalLambda> {
     const runtime = await LocalRuntime.start(options);
     try {
-      const api = await InvokeApiServer.start({ runtime, port: options.port, host: options.host });
+      const api = await InvokeApiServer.start({ ...options.requestTimeouts, runtime, port: options.port, host: options.host, allowedHosts: options.allowedHosts });
       return new LocalLambda(runtime, api);
     } catch (error) {
       await runtime.close({ drainMs: 0 });

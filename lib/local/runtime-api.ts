@@ -1,5 +1,6 @@
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { asciiJson, canRespond, guardedServer, invalidHeaders, writeError, type GuardOptions, type RequestTimeouts } from './http-guard';
 
 /** What an environment's runtime posts back through the Runtime API. */
 export type RuntimeReply =
@@ -27,6 +28,19 @@ export interface NextEvent {
 const ROUTE = /^\/2018-06-01\/runtime\/(.+)$/;
 
 /**
+ * A runtime may hold a connection between invocations for as long as its function runs (Lambda's
+ * limit is 900 s), then reuse it to post the answer: idle connections live a little longer than that.
+ */
+const RUNTIME_KEEP_ALIVE_MS = 910_000;
+
+export type RuntimeApiOptions = RequestTimeouts;
+
+const ERROR_TYPES = { 400: 'InvalidRequestException', 403: 'ForbiddenException', 408: 'RequestTimeoutException', 413: 'RequestTooLargeException', 431: 'RequestTooLargeException' } as const;
+
+/** The Runtime API's error shape (Lambda's: errorType and errorMessage), with `message` as other AWS errors carry it. */
+const runtimeErrorBody = (type: string, message: string) => ({ errorType: type, errorMessage: message, message });
+
+/**
  * The Lambda Runtime API (2018-06-01) on 127.0.0.1. Each execution
  * environment gets its own port, so AWS_LAMBDA_RUNTIME_API is a plain
  * `host:port` as on Lambda: runtime clients that parse it as an authority
@@ -37,18 +51,19 @@ export class RuntimeApiServer {
   private readonly servers = new Map<string, http.Server>();
   private closed = false;
 
-  public static async start(): Promise<RuntimeApiServer> {
-    return new RuntimeApiServer();
+  public static async start(options: RuntimeApiOptions = {}): Promise<RuntimeApiServer> {
+    return new RuntimeApiServer(options);
   }
+
+  private constructor(private readonly options: RuntimeApiOptions) {}
 
   /** Starts the endpoint of environment `id`; resolves to its AWS_LAMBDA_RUNTIME_API value. */
   public async open(id: string, client: RuntimeApiClient): Promise<string> {
     if (this.closed) throw new Error('the Runtime API is closed');
-    const server = http.createServer((req, res) => this.handle(client, req, res));
-    // /next is a long poll: no request timeout, and connections stay open between invocations.
-    server.keepAliveTimeout = 0;
-    server.requestTimeout = 0;
-    server.headersTimeout = 0;
+    // /next is a long poll: its request is complete at once, so the request timeout bounds only its
+    // receiving, never the wait for an event.
+    const guard: GuardOptions = { name: 'the Runtime API', bindHost: '127.0.0.1', keepAliveDefaultMs: RUNTIME_KEEP_ALIVE_MS, errorTypes: ERROR_TYPES, errorBody: runtimeErrorBody, ...this.options };
+    const server = guardedServer(guard, (req, res) => this.handle(client, req, res));
     this.servers.set(id, server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -85,7 +100,7 @@ export class RuntimeApiServer {
     const match = ROUTE.exec(req.url ?? '');
     if (!match) {
       req.resume();
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorMessage":"unknown route","errorType":"InvalidRequestException"}');
+      notFound(res);
       return;
     }
     const route = match[1];
@@ -95,21 +110,21 @@ export class RuntimeApiServer {
       const body = Buffer.concat(chunks);
       const errorType = String(req.headers['lambda-runtime-function-error-type'] ?? '');
       if (req.method === 'GET' && route === 'invocation/next') {
-        client.next((event) => {
-          if (res.destroyed) return;
-          const headers: http.OutgoingHttpHeaders = {
-            'content-type': 'application/json',
-            // As Lambda's own endpoint does: a runtime client reading the body by its length must not meet chunked encoding.
-            'content-length': event.payload.length,
-            'lambda-runtime-aws-request-id': event.requestId,
-            'lambda-runtime-deadline-ms': String(event.deadlineMs),
-            'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
-            'lambda-runtime-trace-id': event.traceId,
-          };
-          if (event.clientContext) headers['lambda-runtime-client-context'] = event.clientContext;
-          if (event.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = event.cognitoIdentity;
+        const deliver = (event: NextEvent): void => {
+          if (!canRespond(res)) return;
+          const headers = eventHeaders(event);
+          const problems = invalidHeaders(headers);
+          if (problems.length > 0) {
+            // Unreachable with the encodings above; if it ever happens, the invocation fails with
+            // the reason instead of throwing, and the runtime's poll waits for the next event.
+            const message = `lambdakit could not pass invocation ${event.requestId} to the runtime: ${problems.join('; ')}`;
+            client.reply({ kind: 'error', requestId: event.requestId, errorType: 'Runtime.InvalidEventHeader', body: Buffer.from(JSON.stringify({ errorType: 'Runtime.InvalidEventHeader', errorMessage: message })) });
+            client.next(deliver);
+            return;
+          }
           res.writeHead(200, headers).end(event.payload);
-        });
+        };
+        client.next(deliver);
         return;
       }
       const invocation = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
@@ -124,9 +139,33 @@ export class RuntimeApiServer {
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"OK"}');
         return;
       }
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorMessage":"unknown route","errorType":"InvalidRequestException"}');
+      notFound(res);
     });
   }
+}
+
+/**
+ * The headers of a /next answer. Client context and Cognito identity are JSON that may hold any
+ * character (a newline, "Łódź ☃"): they are re-serialized with non-ASCII escaped as \\uXXXX, the
+ * same JSON in characters a header may carry, so the handler gets the very same object.
+ */
+function eventHeaders(event: NextEvent): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {
+    'content-type': 'application/json',
+    // As Lambda's own endpoint does: a runtime client reading the body by its length must not meet chunked encoding.
+    'content-length': event.payload.length,
+    'lambda-runtime-aws-request-id': event.requestId,
+    'lambda-runtime-deadline-ms': String(event.deadlineMs),
+    'lambda-runtime-invoked-function-arn': event.invokedFunctionArn,
+    'lambda-runtime-trace-id': event.traceId,
+  };
+  if (event.clientContext) headers['lambda-runtime-client-context'] = asciiJson(event.clientContext);
+  if (event.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = asciiJson(event.cognitoIdentity);
+  return headers;
+}
+
+function notFound(res: http.ServerResponse): void {
+  writeError(res, 404, 'InvalidRequestException', { errorMessage: 'unknown route', errorType: 'InvalidRequestException' });
 }
 
 function errorTypeOf(body: Buffer): string {
