@@ -30,6 +30,46 @@ export interface HttpRouteWiring {
   /** REST stage or function URL prefix (the path segment requests start with). */
   readonly stage?: string;
   readonly target: FunctionTarget;
+  /** The CORS settings of the route's HTTP API (`CorsConfiguration`) or function URL (`Cors`). @default - none */
+  readonly cors?: CorsWiring;
+}
+
+/**
+ * CORS settings of an HTTP API (`AWS::ApiGatewayV2::Api` `CorsConfiguration`) or a function URL
+ * (`AWS::Lambda::Url` `Cors`). Header names are lower case; methods upper case.
+ */
+export interface CorsWiring {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  /** @default - no Access-Control-Max-Age header */
+  readonly maxAgeSeconds?: number;
+  readonly allowCredentials: boolean;
+}
+
+/** A REST API method with a MOCK integration (the OPTIONS methods of aws-cdk-lib's `defaultCorsPreflightOptions`). */
+export interface MockRouteWiring {
+  readonly kind: 'rest';
+  readonly apiId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly stage: string;
+  readonly response: MockResponseWiring;
+}
+
+/** What a MOCK integration answers: its default integration response. */
+export interface MockResponseWiring {
+  readonly statusCode: number;
+  /** Static header values (`ResponseParameters` written as `'value'`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Origins for which the response template sets Access-Control-Allow-Origin to the request's
+   * Origin (aws-cdk-lib's template for more than one allowed origin).
+   */
+  readonly echoOriginFor: readonly string[];
+  /** A static response body (a template without VTL). @default - empty */
+  readonly body?: string;
 }
 
 export interface QueueMappingWiring {
@@ -141,6 +181,8 @@ export interface ScheduleWiring {
 
 export interface AppWiring {
   readonly routes: HttpRouteWiring[];
+  /** REST methods answered by a MOCK integration (no function): CORS preflights. */
+  readonly mockRoutes: MockRouteWiring[];
   readonly queueMappings: QueueMappingWiring[];
   readonly streamMappings: StreamMappingWiring[];
   readonly topicSubscriptions: TopicSubscriptionWiring[];
@@ -282,7 +324,7 @@ function filtersOf(value: TemplateValue | undefined): Array<Record<string, unkno
 /** Reads the wiring of every stack of an assembly. */
 export function readWiring(assembly: AssemblyModel): AppWiring {
   const refs = new References(assembly);
-  const wiring: AppWiring = { routes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] };
+  const wiring: AppWiring = { routes: [], mockRoutes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] };
   const label = (stack: StackModel, r: ResourceModel) => r.cdkPath?.replace(/\/Resource$/, '') ?? `${stack.stackName}/${r.logicalId}`;
 
   for (const stack of assembly.stacks) {
@@ -299,16 +341,21 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           if (!target || !api) continue;
           const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : routeKey.split(' ');
           const format = String(integration?.properties.PayloadFormatVersion ?? '2.0') === '1.0' ? '1.0' : '2.0';
-          wiring.routes.push({ kind: 'http', apiId: api.logicalId, method, path, payloadFormat: format, target });
+          wiring.routes.push({ kind: 'http', apiId: api.logicalId, method, path, payloadFormat: format, target, cors: corsOf(api.resource.properties.CorsConfiguration) });
           break;
         }
         case 'AWS::ApiGateway::Method': {
           const integration = isObj(p.Integration) ? p.Integration : undefined;
+          const api = refs.resourceOf(stack, p.RestApiId, ['AWS::ApiGateway::RestApi']);
+          const stage = api && stack.resources.find((s) => s.type === 'AWS::ApiGateway::Stage' && refs.resourceOf(stack, s.properties.RestApiId, ['AWS::ApiGateway::RestApi'])?.logicalId === api.logicalId);
+          if (integration?.Type === 'MOCK' && api) {
+            const response = mockResponseOf(integration);
+            if (response) wiring.mockRoutes.push({ kind: 'rest', apiId: api.logicalId, method: String(p.HttpMethod), path: restPath(p.ResourceId, byId), stage: String(stage?.properties.StageName ?? 'prod'), response });
+            continue;
+          }
           if (!integration || integration.Type !== 'AWS_PROXY') continue;
           const target = refs.targetOf(stack, integration.Uri);
-          const api = refs.resourceOf(stack, p.RestApiId, ['AWS::ApiGateway::RestApi']);
           if (!target || !api) continue;
-          const stage = stack.resources.find((s) => s.type === 'AWS::ApiGateway::Stage' && refs.resourceOf(stack, s.properties.RestApiId, ['AWS::ApiGateway::RestApi'])?.logicalId === api.logicalId);
           wiring.routes.push({
             kind: 'rest',
             apiId: api.logicalId,
@@ -323,7 +370,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
         case 'AWS::Lambda::Url': {
           const target = refs.targetOf(stack, p.TargetFunctionArn, p.Qualifier);
           if (!target) continue;
-          wiring.routes.push({ kind: 'url', apiId: `url:${target.fn.constructPath}`, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target });
+          wiring.routes.push({ kind: 'url', apiId: `url:${target.fn.constructPath}`, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors) });
           break;
         }
         case 'AWS::Lambda::EventSourceMapping': {
@@ -455,6 +502,50 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
     }
   }
   return wiring;
+}
+
+/** A CORS block of an HTTP API or function URL; CloudFormation spells its fields in PascalCase, API exports in camelCase. */
+function corsOf(value: TemplateValue | undefined): CorsWiring | undefined {
+  if (!isObj(value)) return undefined;
+  const field = (name: string): TemplateValue | undefined => value[name] ?? value[name[0].toLowerCase() + name.slice(1)];
+  const strings = (name: string): string[] => {
+    const v = field(name);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  };
+  const maxAge = field('MaxAge');
+  const credentials = field('AllowCredentials');
+  return {
+    allowOrigins: strings('AllowOrigins'),
+    allowMethods: strings('AllowMethods').map((m) => m.toUpperCase()),
+    allowHeaders: strings('AllowHeaders').map((h) => h.toLowerCase()),
+    exposeHeaders: strings('ExposeHeaders').map((h) => h.toLowerCase()),
+    maxAgeSeconds: maxAge === undefined || maxAge === null ? undefined : num(maxAge, 0),
+    allowCredentials: credentials === true || credentials === 'true',
+  };
+}
+
+/**
+ * The default integration response of a MOCK integration: its status, the header values written as
+ * literals (`'value'`), and the origins its response template echoes (aws-cdk-lib writes
+ * `#if($origin == "https://a" || ...)` for every allowed origin after the first).
+ */
+function mockResponseOf(integration: Obj): MockResponseWiring | undefined {
+  const responses = Array.isArray(integration.IntegrationResponses) ? integration.IntegrationResponses.filter(isObj) : [];
+  const chosen = responses.find((r) => r.SelectionPattern === undefined || r.SelectionPattern === '') ?? responses[0];
+  if (!chosen) return undefined;
+  const headers: Record<string, string> = {};
+  if (isObj(chosen.ResponseParameters)) {
+    for (const [key, raw] of Object.entries(chosen.ResponseParameters)) {
+      const name = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
+      const literal = typeof raw === 'string' ? /^'(.*)'$/s.exec(raw)?.[1] : undefined;
+      if (name && literal !== undefined) headers[name] = literal;
+    }
+  }
+  const templates = isObj(chosen.ResponseTemplates) ? Object.values(chosen.ResponseTemplates).filter((t): t is string => typeof t === 'string') : [];
+  const template = templates[0] ?? '';
+  const echoOriginFor = /responseOverride\.header\.Access-Control-Allow-Origin\s*=\s*\$origin/.test(template) ? [...template.matchAll(/\$origin\s*==\s*"([^"]*)"/g)].map((m) => m[1]).filter(Boolean) : [];
+  const body = template !== '' && !/[#$]/.test(template) ? template : undefined;
+  return { statusCode: num(chosen.StatusCode, 200), headers, echoOriginFor, body };
 }
 
 /** The full path of a REST API resource, from its chain of parents. */

@@ -18,6 +18,7 @@ export function registerDev(program: Argv): Argv {
         .option('visibility-timeout', { type: 'number', describe: "Override every queue's visibility timeout (seconds) so failed messages return quickly" })
         .option('schedules-every', { type: 'number', describe: 'Fire every schedule each N seconds instead of its expression' })
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
+        .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name on the gateway and the Invoke API (repeatable; .example.com allows its subdomains too). Only loopback names and the --host address are accepted otherwise, so web pages cannot reach them' })
         .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' }),
     async (args) => {
       const { DevServer } = await import('../dev/dev');
@@ -36,6 +37,7 @@ export function registerDev(program: Argv): Argv {
         scheduleEveryMs: args.schedulesEvery === undefined ? undefined : args.schedulesEvery * 1000,
         reportsFile: args.reports ? undefined : false,
         maxEnvironments: args.maxEnvironments,
+        allowedHosts: args.allowHost,
       });
       const readyMs = performance.now() - started;
       if (args.json) process.stdout.write(`${JSON.stringify({ ...dev.summaryJson(), readyMs: Math.round(readyMs) })}\n`);

@@ -11,10 +11,11 @@ export function registerLocal(program: Argv): Argv {
         .option('synth', { type: 'boolean', default: false, describe: 'Synthesize the app (cdk.json) before serving' })
         .option('endpoint-url', { type: 'string', describe: 'Local AWS services (e.g. moto): receive dead letters and destination records, and are the functions\' AWS_ENDPOINT_URL (default: AWS_ENDPOINT_URL)' })
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
+        .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name (repeatable; .example.com allows its subdomains too). Only loopback names are accepted otherwise, so web pages cannot reach the API' })
         .option('max-environments', { type: 'number', default: 16, describe: 'Most environments (processes) per function at once; further calls get 429 TooManyRequestsException' }),
     async (args) => {
       const { serveLocal, describeServer } = await import('../local');
-      const local = await serveLocal({ port: args.port, app: args.app, synth: args.synth, endpointUrl: args.endpointUrl, reportsFile: args.reports ? undefined : false, maxEnvironments: args.maxEnvironments });
+      const local = await serveLocal({ port: args.port, app: args.app, synth: args.synth, endpointUrl: args.endpointUrl, reportsFile: args.reports ? undefined : false, maxEnvironments: args.maxEnvironments, allowedHosts: args.allowHost });
       process.stdout.write(describeServer(local));
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));

@@ -37,6 +37,12 @@ export interface DevOptions {
   readonly servicesPort?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * `Host` names the gateway and the Invoke API accept besides loopback ones and `host` (`--allow-host`);
+   * `.example.com` accepts the domain and its subdomains.
+   * @default - loopback names and addresses (and `host`) only
+   */
+  readonly allowedHosts?: readonly string[];
   /** Machine-readable lines (one JSON object each). @default false */
   readonly json?: boolean;
   /** Colour in log lines. @default - when the output is a terminal */
@@ -156,6 +162,7 @@ export class DevServer {
       resolver,
       port: lambdaPort,
       host,
+      allowedHosts: this.options.allowedHosts,
       reportsFile: this.options.reportsFile,
       maxEnvironments: this.maxEnvironments,
       // Past the local cap of environments per function, requests wait rather than fail:
@@ -174,14 +181,18 @@ export class DevServer {
     const invoker = this.invoker();
     const routeTargets = new Map<GatewayRoute, DevTarget>();
     const routes: GatewayRoute[] = this.wiring.routes.map((r) => {
-      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath };
+      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath, cors: r.cors };
       routeTargets.set(route, toDevTarget(r.target));
       return route;
     });
+    // REST methods with a MOCK integration (CORS preflights) answer without a function.
+    routes.push(...this.wiring.mockRoutes.map((m): GatewayRoute => ({ apiId: m.apiId, kind: 'rest', method: m.method, path: m.path, payloadFormat: '1.0', stage: m.stage, functionLabel: `${m.method} ${m.path} (MOCK)`, mock: m.response })));
     this.gateway = await Gateway.start({
       routes,
       port,
       host,
+      allowedHosts: this.options.allowedHosts,
+      onError: (message) => this.event('warn', `gateway: ${message}`),
       invoke: (route, event) => invoker.invoke(routeTargets.get(route)!, event, `${route.method} ${route.path}`),
     });
     await this.startTriggers(invoker, resolver);

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { CorsWiring, MockResponseWiring } from '../assembly/triggers';
 import { LambdakitError } from '../errors';
+import { canRespond, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from '../local/http-guard';
+
+/** An API's CORS settings (HTTP API `CorsConfiguration`, function URL `Cors`). */
+export type GatewayCors = CorsWiring;
+/** What a REST method with a MOCK integration answers. */
+export type GatewayMockResponse = MockResponseWiring;
 
 /** One route the gateway serves, as API Gateway or a function URL would. */
 export interface GatewayRoute {
@@ -20,6 +27,18 @@ export interface GatewayRoute {
   readonly stage?: string;
   /** The function the route invokes, for log lines. */
   readonly functionLabel: string;
+  /**
+   * The CORS settings of the route's API (HTTP APIs and function URLs): the gateway answers
+   * preflight requests itself and adds `access-control-*` headers for allowed origins.
+   * @default - no CORS: OPTIONS is routed like any method
+   */
+  readonly cors?: GatewayCors;
+  /**
+   * A REST method with a MOCK integration (the OPTIONS methods aws-cdk-lib's CORS options add):
+   * answered from its integration response, without invoking a function.
+   * @default - the route invokes its function
+   */
+  readonly mock?: GatewayMockResponse;
 }
 
 /** What invoking a route's function returned. */
@@ -33,7 +52,7 @@ export interface GatewayInvokeResult {
 /** How the gateway invokes a route's function: synchronously, with the event as JSON text. */
 export type GatewayInvoker = (route: GatewayRoute, event: string) => Promise<GatewayInvokeResult>;
 
-export interface GatewayOptions {
+export interface GatewayOptions extends RequestTimeouts {
   readonly routes: readonly GatewayRoute[];
   readonly invoke: GatewayInvoker;
   /** @default 3000 */
@@ -44,6 +63,14 @@ export interface GatewayOptions {
   readonly onRequest?: (entry: GatewayLogEntry) => void;
   /** Account id put in request contexts. @default '123456789012' */
   readonly accountId?: string;
+  /**
+   * `Host` names to accept besides loopback ones (and the bind address), as Vite's `server.allowedHosts`;
+   * `.example.com` accepts the domain and its subdomains.
+   * @default - loopback names and addresses only
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Where the gateway reports why it answered 5xx (a malformed Lambda response, an internal error). @default - a line on stderr */
+  readonly onError?: (message: string) => void;
 }
 
 export interface GatewayLogEntry {
@@ -52,10 +79,20 @@ export interface GatewayLogEntry {
   readonly status: number;
   readonly route?: GatewayRoute;
   readonly durationMs: number;
+  /** Why the gateway answered an error of its own (e.g. a malformed Lambda response). */
+  readonly error?: string;
 }
 
-/** API Gateway's payload limit for requests (10 MB). */
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Lambda's synchronous invocation payload limit (6 MB): an event larger than this never reaches
+ * the function. It is counted on the event JSON, where a binary body is base64 (4/3 larger).
+ */
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+
+/** Idle keep-alive connections of HTTP clients stay open this long. */
+const GATEWAY_KEEP_ALIVE_MS = 5_000;
+
+const ERROR_TYPES = { 400: 'BadRequestException', 403: 'ForbiddenException', 408: 'RequestTimeoutException', 413: 'RequestEntityTooLargeException', 431: 'RequestHeaderFieldsTooLargeException' } as const;
 
 interface Match {
   readonly route: GatewayRoute;
@@ -259,79 +296,168 @@ interface HttpResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer;
+  /** Why the gateway answered an error instead of the function's response (for the log). */
+  readonly problem?: string;
 }
 
-function json(status: number, value: unknown): HttpResponse {
-  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value)) };
+function json(status: number, value: unknown, problem?: string): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value)), problem };
+}
+
+/** What API Gateway answers when a Lambda response is malformed: HTTP APIs 500, REST APIs 502. */
+function malformed(route: GatewayRoute, problem: string): HttpResponse {
+  return route.payloadFormat === '1.0' ? json(502, { message: 'Internal server error' }, problem) : json(500, { message: 'Internal Server Error' }, problem);
 }
 
 /**
  * Turns a handler's result into the HTTP response API Gateway would send.
  * Format 2.0 accepts a bare value (sent as JSON with status 200); format 1.0
- * needs `statusCode`, and anything else is API Gateway's 502.
+ * needs `statusCode`, and anything else is API Gateway's 502. A response
+ * HTTP cannot carry (a header value with a newline or a character above
+ * U+00FF, an invalid header name) is malformed too.
  */
 export function toHttpResponse(route: GatewayRoute, result: GatewayInvokeResult): HttpResponse {
   const restLike = route.payloadFormat === '1.0';
   if (result.functionError) {
+    // The invocation's own log line tells why; the gateway has nothing to add.
     return restLike ? json(502, { message: 'Internal server error' }) : json(500, { message: 'Internal Server Error' });
   }
   let value: unknown;
   try {
     value = result.payload === '' ? null : JSON.parse(result.payload);
   } catch {
-    return restLike ? json(502, { message: 'Internal server error' }) : json(500, { message: 'Internal Server Error' });
+    return malformed(route, `malformed Lambda response from ${route.functionLabel}: not JSON`);
   }
   const structured = typeof value === 'object' && value !== null && 'statusCode' in value;
   if (!structured) {
-    if (restLike) return json(502, { message: 'Internal server error' });
+    if (restLike) return malformed(route, `malformed Lambda response from ${route.functionLabel}: a REST API proxy response needs statusCode`);
     // HTTP API 2.0: a value without statusCode is the JSON body of a 200.
     return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)) };
   }
   const r = value as {
     statusCode: number;
-    headers?: Record<string, unknown>;
-    multiValueHeaders?: Record<string, unknown[]>;
-    cookies?: string[];
+    headers?: unknown;
+    multiValueHeaders?: unknown;
+    cookies?: unknown;
     body?: unknown;
     isBase64Encoded?: boolean;
   };
   const status = Number(r.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) {
-    return restLike ? json(502, { message: 'Internal server error' }) : json(500, { message: 'Internal Server Error' });
+    return malformed(route, `malformed Lambda response from ${route.functionLabel}: statusCode ${JSON.stringify(r.statusCode)} is not an HTTP status`);
   }
   const headers: Record<string, string | string[]> = {};
-  for (const [name, v] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(v);
-  for (const [name, values] of Object.entries(r.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.map(String);
-  if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+  const objectOf = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  for (const [name, v] of Object.entries(objectOf(r.headers))) headers[name.toLowerCase()] = String(v);
+  for (const [name, values] of Object.entries(objectOf(r.multiValueHeaders))) headers[name.toLowerCase()] = [values].flat().map(String);
+  if (Array.isArray(r.cookies) && r.cookies.length) headers['set-cookie'] = r.cookies.map(String);
+  const problems = invalidHeaders(headers);
+  if (problems.length > 0) return malformed(route, `malformed Lambda response from ${route.functionLabel}: ${problems.join('; ')}`);
   const bodyText = r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
   const body = r.isBase64Encoded ? Buffer.from(bodyText, 'base64') : Buffer.from(bodyText, 'utf8');
   if (!headers['content-type'] && bodyText && !restLike) headers['content-type'] = 'application/json';
   return { status, headers, body };
 }
 
+/** Whether `origin` is one a CORS configuration allows: listed, `*`, or a scheme wildcard such as `https://*`. */
+export function corsAllowsOrigin(cors: GatewayCors, origin: string): boolean {
+  const wanted = origin.toLowerCase();
+  return cors.allowOrigins.some((allowed) => {
+    const a = allowed.toLowerCase();
+    return a === '*' || a === wanted || (a.endsWith('://*') && wanted.startsWith(a.slice(0, -1)));
+  });
+}
+
+/** Whether a REST mock method (a CORS preflight aws-cdk-lib generated) lets `origin` in. */
+function mockAllowsOrigin(mock: GatewayMockResponse, origin: string): boolean {
+  const allowed = Object.entries(mock.headers).find(([name]) => name.toLowerCase() === 'access-control-allow-origin')?.[1];
+  return allowed === '*' || allowed === origin || mock.echoOriginFor.includes(origin);
+}
+
+/** The headers a CORS configuration adds to an actual (not preflight) response for `origin`. */
+function corsResponseHeaders(cors: GatewayCors, origin: string): Record<string, string> {
+  if (!corsAllowsOrigin(cors, origin)) return {};
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': cors.allowOrigins.includes('*') && !cors.allowCredentials ? '*' : origin,
+    vary: 'Origin',
+  };
+  if (cors.allowCredentials) headers['access-control-allow-credentials'] = 'true';
+  if (cors.exposeHeaders.length) headers['access-control-expose-headers'] = cors.exposeHeaders.join(',');
+  return headers;
+}
+
+/** The answer to a preflight request, as API Gateway (HTTP APIs) and function URLs give it without invoking anything. */
+function preflightResponse(cors: GatewayCors, origin: string, requestHeaders: string | undefined): HttpResponse {
+  const headers: Record<string, string> = {};
+  if (corsAllowsOrigin(cors, origin)) {
+    Object.assign(headers, corsResponseHeaders(cors, origin));
+    delete headers['access-control-expose-headers'];
+    // With credentials a browser takes `*` literally, so the wildcard answers with what was asked.
+    const methods = cors.allowMethods.includes('*') && cors.allowCredentials ? undefined : cors.allowMethods.join(',');
+    if (methods) headers['access-control-allow-methods'] = methods;
+    const allowHeaders = cors.allowHeaders.includes('*') && (cors.allowCredentials || !requestHeaders) ? requestHeaders : cors.allowHeaders.join(',');
+    if (allowHeaders) headers['access-control-allow-headers'] = allowHeaders;
+    if (cors.maxAgeSeconds !== undefined) headers['access-control-max-age'] = String(cors.maxAgeSeconds);
+  }
+  return { status: 204, headers, body: Buffer.alloc(0) };
+}
+
+/** What a REST method with a MOCK integration answers (its integration response's status, headers and body). */
+function mockResponse(mock: GatewayMockResponse, origin: string | undefined): HttpResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(mock.headers)) headers[name.toLowerCase()] = value;
+  if (origin !== undefined && mock.echoOriginFor.includes(origin)) headers['access-control-allow-origin'] = origin;
+  return { status: mock.statusCode, headers, body: Buffer.from(mock.body ?? '', 'utf8') };
+}
+
+/** The smallest size a body of `bytes` takes in the event JSON: text as is (escaping only adds), binary as base64. */
+function eventBodyBytes(bytes: number, text: boolean): number {
+  return text ? bytes : Math.ceil(bytes / 3) * 4;
+}
+
+function tooLarge(bytes: number | undefined): HttpResponse {
+  const response = json(413, { message: 'Request Entity Too Large' }, `the request's event ${bytes === undefined ? 'would exceed' : `is ${bytes} bytes, over`} Lambda's ${MAX_EVENT_BYTES}-byte payload limit for synchronous invocations; the function was not invoked`);
+  return { ...response, headers: { ...response.headers, 'x-amzn-errortype': ERROR_TYPES[413], connection: 'close' } };
+}
+
+function badRequest(problem: string): HttpResponse {
+  const response = json(400, { message: 'Bad Request' }, problem);
+  return { ...response, headers: { ...response.headers, 'x-amzn-errortype': ERROR_TYPES[400] } };
+}
+
 /** The HTTP gateway of `lambdakit dev`: API Gateway and function URL routes on one local port. */
 export class Gateway {
   public static async start(options: GatewayOptions): Promise<Gateway> {
-    const gateway = new Gateway(options);
-    await gateway.listen(options.port ?? 3000, options.host ?? '127.0.0.1');
+    const host = options.host ?? '127.0.0.1';
+    const gateway = new Gateway(options, host);
+    await gateway.listen(options.port ?? 3000, host);
     return gateway;
   }
 
   private readonly server: http.Server;
   private routes: readonly GatewayRoute[];
 
-  private constructor(private readonly options: GatewayOptions) {
+  private constructor(
+    private readonly options: GatewayOptions,
+    host: string,
+  ) {
     this.routes = options.routes;
-    this.server = http.createServer((req, res) => {
+    const guard = {
+      ...options,
+      name: 'the lambdakit dev gateway',
+      bindHost: host,
+      keepAliveDefaultMs: GATEWAY_KEEP_ALIVE_MS,
+      errorTypes: ERROR_TYPES,
+      errorBody: (_type: string, message: string) => ({ message }),
+      allowOrigin: (origin: string) => this.routes.some((r) => (r.cors && corsAllowsOrigin(r.cors, origin)) || (r.mock && mockAllowsOrigin(r.mock, origin))),
+    };
+    this.server = guardedServer(guard, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ message: 'Internal Server Error' }));
-        }
-        process.stderr.write(`lambdakit dev: gateway error: ${(error as Error).message}\n`);
+        const message = `gateway error on ${req.method} ${req.url}: ${(error as Error).message}`;
+        writeError(res, 500, 'InternalServerErrorException', { message: 'Internal Server Error' });
+        this.report(message);
       });
     });
-    this.server.keepAliveTimeout = 5_000;
   }
 
   /** Replaces the route table (after a rebuild). */
@@ -345,6 +471,11 @@ export class Gateway {
 
   public get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  private report(message: string): void {
+    if (this.options.onError) this.options.onError(message);
+    else process.stderr.write(`lambdakit dev: ${message}\n`);
   }
 
   private listen(port: number, host: string): Promise<void> {
@@ -364,37 +495,88 @@ export class Gateway {
     });
   }
 
+  /**
+   * The CORS settings that apply to a preflight for `path`: the function URL or HTTP API it
+   * addresses. Paths under a REST stage have none (REST APIs answer OPTIONS through their methods).
+   */
+  private corsFor(method: string, path: string): GatewayCors | undefined {
+    const under = (r: GatewayRoute) => !!r.stage && (path === `/${r.stage}` || path.startsWith(`/${r.stage}/`));
+    const prefixed = this.routes.filter((r) => (r.kind === 'rest' || r.kind === 'url') && under(r));
+    if (prefixed.length > 0) return prefixed.find((r) => r.kind === 'url' && r.cors)?.cors;
+    const httpRoutes = this.routes.filter((r) => r.kind === 'http' && r.cors);
+    return matchRoute(httpRoutes, method, path)?.route.cors ?? httpRoutes[0]?.cors;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      decodeURIComponent(url.pathname);
+    } catch {
+      req.resume();
+      this.send(res, badRequest(`the path ${JSON.stringify(req.url)} is not correctly percent-encoded`), req, started);
+      return;
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const requestedMethod = req.headers['access-control-request-method'];
+    if (method === 'OPTIONS' && origin !== undefined && typeof requestedMethod === 'string') {
+      const cors = this.corsFor(requestedMethod.toUpperCase(), url.pathname);
+      if (cors) {
+        req.resume();
+        const requestHeaders = req.headers['access-control-request-headers'];
+        this.send(res, preflightResponse(cors, origin, typeof requestHeaders === 'string' ? requestHeaders : undefined), req, started);
+        return;
+      }
+    }
+    const text = isText(req.headers['content-type']);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) {
-        this.send(res, json(413, { message: 'Request Entity Too Large' }), req, started);
-        req.destroy();
+      if (eventBodyBytes(size, text) > MAX_EVENT_BYTES) {
+        // Stop reading: the connection closes once the answer is out.
+        this.send(res, tooLarge(undefined), req, started);
         return;
       }
       chunks.push(chunk as Buffer);
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = (req.method ?? 'GET').toUpperCase();
     const match = matchRoute(this.routes, method, url.pathname);
     if (!match) {
       this.send(res, json(404, { message: 'Not Found' }), req, started);
       return;
     }
+    if (match.route.mock) {
+      this.send(res, mockResponse(match.route.mock, origin), req, started, match.route);
+      return;
+    }
     const parts: IncomingParts = { method, url, headers: req.headers, body: Buffer.concat(chunks), sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' };
     const accountId = this.options.accountId ?? '123456789012';
-    const event = match.route.payloadFormat === '1.0' ? toEventV1(parts, match, accountId) : toEventV2(parts, match, accountId);
-    const result = await this.options.invoke(match.route, JSON.stringify(event));
-    this.send(res, toHttpResponse(match.route, result), req, started, match.route);
+    const event = JSON.stringify(match.route.payloadFormat === '1.0' ? toEventV1(parts, match, accountId) : toEventV2(parts, match, accountId));
+    const eventBytes = Buffer.byteLength(event);
+    if (eventBytes > MAX_EVENT_BYTES) {
+      this.send(res, tooLarge(eventBytes), req, started, match.route);
+      return;
+    }
+    const result = await this.options.invoke(match.route, event);
+    let response = toHttpResponse(match.route, result);
+    const cors = match.route.cors;
+    if (cors && origin !== undefined) {
+      // As API Gateway does when CORS is configured: the backend's CORS headers give way to the configuration's.
+      const headers = Object.fromEntries(Object.entries(response.headers).filter(([name]) => !name.startsWith('access-control-')));
+      response = { ...response, headers: { ...headers, ...corsResponseHeaders(cors, origin) } };
+    }
+    this.send(res, response, req, started, match.route);
   }
 
   private send(res: http.ServerResponse, response: HttpResponse, req: http.IncomingMessage, started: number, route?: GatewayRoute): void {
-    res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
-    res.end(response.body);
-    this.options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', status: response.status, route, durationMs: performance.now() - started });
+    if (response.problem && response.status >= 500) this.report(response.problem);
+    if (canRespond(res)) {
+      res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.length) });
+      res.end(response.body);
+    }
+    this.options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', status: response.status, route, durationMs: performance.now() - started, error: response.problem });
   }
 
   public close(): Promise<void> {

@@ -4,7 +4,7 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AssemblyModel, ResourceModel, TemplateValue } from '../assembly/model';
 import type { TemplateResolver } from '../assembly/resolve';
@@ -89,7 +89,9 @@ const already = (error: unknown, ...names: string[]) => names.includes((error as
  * then redrive policies pointing at them), topics, streams and event buses.
  * Names are the template's own or `<stack>-<logicalId>`. Each resource's
  * real values (queue URLs, stream ARNs...) are recorded in the resolver, so
- * functions' environment variables resolve to them. Re-running is harmless.
+ * functions' environment variables resolve to them. Re-running against services
+ * that already hold them (`dev --services-endpoint`, a restarted dev) is harmless:
+ * resources that exist are described, not recreated, and keep their data.
  */
 export async function provisionServices(assembly: AssemblyModel, resolver: TemplateResolver, clients: ServiceClients, options: { visibilityTimeoutSeconds?: number } = {}): Promise<ProvisionedResource[]> {
   const created: ProvisionedResource[] = [];
@@ -172,8 +174,13 @@ export async function provisionServices(assembly: AssemblyModel, resolver: Templ
     try {
       url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
     } catch (error) {
+      // CreateQueue is idempotent only with equal attributes. A queue left by an earlier run with
+      // others (another --visibility-timeout) keeps its messages and takes this run's attributes,
+      // as a stack update would; FifoQueue cannot change, and a name says it anyway.
       if (!already(error, 'QueueAlreadyExists', 'QueueNameExists')) throw error;
-      url = `${clients.endpoint}/${account}/${name}`;
+      url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+      const { FifoQueue: _fifo, ...changeable } = attributes;
+      if (Object.keys(changeable).length) await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changeable }));
     }
     const arn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     resolver.setKnown(r.stackName, r.logicalId, { ref: url, attributes: { Arn: arn, QueueName: name, QueueUrl: url } });

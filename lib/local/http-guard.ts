@@ -162,7 +162,7 @@ export function ownOrigin(origin: string, port: number, bindHost: string, allowe
 }
 
 export interface Refusal {
-  readonly status: 403;
+  readonly status: 400 | 403;
   readonly message: string;
 }
 
@@ -171,12 +171,11 @@ export function refusalOf(req: http.IncomingMessage, port: number, options: Guar
   const allowed = options.allowedHosts ?? [];
   const option = options.allowHostOption ?? '--allow-host';
   const host = req.headers.host;
+  if (!host) return { status: 400, message: `a request needs a Host header: ${options.name} answers only requests addressed to it (127.0.0.1:${port})` };
   if (!hostAllowed(host, port, options.bindHost, allowed)) {
     return {
       status: 403,
-      message: host
-        ? `Host '${host}' is not allowed: ${options.name} answers only requests addressed to it on this machine (127.0.0.1:${port}, localhost:${port}). To allow this host, pass ${option} ${splitHost(host)?.hostname ?? host}`
-        : `a request without a Host header is not allowed: ${options.name} answers only requests addressed to it (127.0.0.1:${port})`,
+      message: `Host '${host}' is not allowed: ${options.name} answers only requests addressed to it on this machine (127.0.0.1:${port}, localhost:${port}). To allow this host, pass ${option} ${splitHost(host)?.hostname ?? host}`,
     };
   }
   const origin = req.headers.origin;
@@ -254,6 +253,8 @@ export function guardedServer(options: GuardOptions, listener: http.RequestListe
       keepAliveTimeout: options.keepAliveTimeoutMs ?? options.keepAliveDefaultMs,
       // How often Node checks the two timeouts above (its default, 30 s, would let a 1 s bound wait 30 s).
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+      // Node would answer a missing Host itself, without an error type: the Host check does.
+      requireHostHeader: false,
     },
     (req, res) => {
       const address = server.address();
@@ -261,7 +262,8 @@ export function guardedServer(options: GuardOptions, listener: http.RequestListe
       const refusal = refusalOf(req, port, options);
       if (refusal) {
         req.resume();
-        writeError(res, refusal.status, options.errorTypes[403], options.errorBody(options.errorTypes[403], refusal.message), { connection: 'close' });
+        const type = options.errorTypes[refusal.status];
+        writeError(res, refusal.status, type, options.errorBody(type, refusal.message), { connection: 'close' });
         return;
       }
       listener(req, res);

@@ -18,6 +18,8 @@ export interface ServeLocalOptions extends AssemblyInput {
   readonly reportsFile?: string | false;
   /** Most environments per function at once; further calls are throttled (429). @default 16 */
   readonly maxEnvironments?: number;
+  /** `Host` names the Invoke API accepts besides loopback ones (`--allow-host`). @default - loopback only */
+  readonly allowedHosts?: readonly string[];
   /** Where function output, START/END/REPORT lines and deliveries are printed. @default process.stderr */
   readonly log?: NodeJS.WritableStream;
 }
@@ -57,6 +59,7 @@ export async function serveLocal(options: ServeLocalOptions): Promise<LocalLambd
     assembly,
     extraEnvironment: endpoint ? { AWS_ENDPOINT_URL: endpoint } : undefined,
     port: options.port,
+    allowedHosts: options.allowedHosts,
     reportsFile: options.reportsFile,
     maxEnvironments: options.maxEnvironments,
     onLog: (fn, text) => log.write(prefix(fn, text)),

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { AssemblyModel, ResourceModel } from '../../lib/assembly/model';
 import { TemplateResolver } from '../../lib/assembly/resolve';
 import { startMotoServer, type MotoServer } from '../../lib/dev/moto-server';
@@ -115,6 +115,28 @@ test('provisioning again against the same moto changes nothing and fails on noth
     const ref = { Ref: c.logicalId };
     assert.equal(again.resolve(c.stackName, ref), resolver.resolve(c.stackName, ref), `${c.stackName}/${c.logicalId}`);
   }
+});
+
+test('a restarted dev provisioning against services that hold data keeps the data, and a queue takes the new attributes', async () => {
+  // Given a message in the jobs queue and an item in the table
+  const queueUrl = resolver.resolve('Data', { Ref: logicalId('Data', 'Jobs') })!;
+  const table = nameOf('Data', 'Orders');
+  await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'kept' }));
+  await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'kept' }, sk: { S: 'kept' } } }));
+  // When provisioning runs again with another visibility timeout (CreateQueue fails on unequal attributes)
+  const again = new TemplateResolver(assembly);
+  const second = await provisionServices(assembly, again, clients, { visibilityTimeoutSeconds: 7 });
+  // Then nothing was recreated, the queue has the new timeout, and the message and the item are still there
+  assert.deepEqual(second, created);
+  assert.equal(again.resolve('Data', { Ref: logicalId('Data', 'Jobs') }), queueUrl);
+  const attributes = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout', 'RedrivePolicy', 'ApproximateNumberOfMessages'] }))).Attributes!;
+  assert.equal(attributes.VisibilityTimeout, '7');
+  assert.equal(JSON.parse(attributes.RedrivePolicy!).maxReceiveCount, 3);
+  assert.equal(attributes.ApproximateNumberOfMessages, '1');
+  assert.deepEqual((await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'kept' }, sk: { S: 'kept' } } }))).Item?.pk, { S: 'kept' });
+  await provisionServices(assembly, new TemplateResolver(assembly), clients);
+  const restored = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }))).Attributes!;
+  assert.equal(restored.VisibilityTimeout, '90');
 });
 
 test('local names stay within each service limit and apart, however long the stack and logical ids', () => {

@@ -6,6 +6,7 @@ import { readAssembly } from '../../lib/assembly/read';
 import { LocalLambda } from '../../lib/local';
 import { writeAssembly } from './fixture';
 import { childPids, eventually } from './processes';
+import { malformedRequests, rawRequest } from './raw-http';
 
 // Errors the Invoke API may answer with, and their statuses, as the service uses them.
 const SERVICE_ERRORS: Record<string, number> = {
@@ -138,4 +139,19 @@ test('300 seeded random requests: each gets a success or a named service error, 
   assert.deepEqual(JSON.parse(Buffer.from(ok.Payload!).toString()), { still: 'here' });
   client.destroy();
   assert.ok(local.runtime.environmentCount <= 2, 'never more environments than the reserved concurrency');
+});
+
+test('malformed raw requests each get an answer with X-Amzn-ErrorType and no 5xx, and the server keeps serving', async () => {
+  const port = Number(new URL(local.url).port);
+  for (const [label, bytes] of malformedRequests(port, '/2015-03-31/functions/echo/invocations')) {
+    const r = await rawRequest(port, bytes);
+    assert.ok(r.status >= 400 && r.status < 500, `${label} → ${r.raw.slice(0, 300)}`);
+    assert.ok(r.headers['x-amzn-errortype'], `${label} has no X-Amzn-ErrorType: ${r.raw.slice(0, 300)}`);
+    const body = JSON.parse(r.body) as { Type: string; message: string };
+    assert.equal(body.Type, 'User', label);
+    assert.ok(body.message.length > 0, label);
+  }
+  const ok = await rawRequest(port, `POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nContent-Length: 7\r\n\r\n{"a":1}`);
+  assert.equal(ok.status, 200);
+  assert.deepEqual(JSON.parse(ok.body), { a: 1 });
 });

@@ -61,3 +61,26 @@ function parse(received: Buffer): RawResponse | undefined {
   }
   return { status, headers, body: received.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1')).toString('utf8'), raw: text };
 }
+
+/** Requests Node's HTTP parser refuses, written byte for byte: [label, bytes]. */
+export function malformedRequests(port: number, path: string): Array<[string, string | Buffer]> {
+  const host = `Host: 127.0.0.1:${port}\r\n`;
+  return [
+    ['garbage request line', 'GARBAGE\r\n\r\n'],
+    ['unknown HTTP version', `POST ${path} HTTP/9.9\r\n${host}\r\n`],
+    ['space in the target', `POST /a b HTTP/1.1\r\n${host}\r\n`],
+    ['header without a colon', `POST ${path} HTTP/1.1\r\n${host}Bad Header\r\n\r\n`],
+    ['NUL in a header value', `POST ${path} HTTP/1.1\r\n${host}X-Thing: a\0b\r\n\r\n`],
+    ['space before the colon', `POST ${path} HTTP/1.1\r\n${host}X-Thing : a\r\n\r\n`],
+    ['oversized headers', `POST ${path} HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
+    ['non-numeric Content-Length', `POST ${path} HTTP/1.1\r\n${host}Content-Length: abc\r\n\r\n`],
+    ['negative Content-Length', `POST ${path} HTTP/1.1\r\n${host}Content-Length: -1\r\n\r\n`],
+    ['two different Content-Lengths', `POST ${path} HTTP/1.1\r\n${host}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}`],
+    ['Content-Length beyond any number', `POST ${path} HTTP/1.1\r\n${host}Content-Length: 99999999999999999999999\r\n\r\n`],
+    ['bad chunk size', `POST ${path} HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n`],
+    ['chunk without its CRLF', `POST ${path} HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n`],
+    ['Content-Length and chunked together', `POST ${path} HTTP/1.1\r\n${host}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n`],
+    ['no Host header', `POST ${path} HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}`],
+    ['binary noise', Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, 0x0d, 0x0a, 0x0d, 0x0a])],
+  ];
+}
