@@ -1,9 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { LambdakitError } from '../errors';
 import type { NextEvent, RuntimeApiServer, RuntimeReply } from './runtime-api';
+import { killEnvironment, reapEnvironment, spawnEnvironment } from './supervisor';
 
 /** Everything an execution environment needs, with values already local. */
 export interface EnvironmentSpec {
@@ -132,7 +134,7 @@ export class ExecutionEnvironment {
   /** Invocations served: 0 until the first one (a cold start). */
   public invocations = 0;
 
-  private child?: ChildProcess;
+  private child?: ChildProcessByStdio<null, Readable, Readable>;
   private startedAt = 0;
   private initDurationMs?: number;
   private waiting?: (event: NextEvent) => void;
@@ -177,7 +179,7 @@ export class ExecutionEnvironment {
     this.initTimer = setTimeout(() => {
       if (this.state === 'starting') {
         this.timedOut = true;
-        this.child?.kill('SIGKILL');
+        this.stopProcesses();
       }
     }, Math.max(INIT_LIMIT_MS, this.spec.timeoutSeconds * 1000));
     this.initTimer.unref();
@@ -196,18 +198,17 @@ export class ExecutionEnvironment {
       this.onExit(null, 'SIGKILL');
       return;
     }
-    const child = spawn(command, args, {
+    const child = spawnEnvironment(this.id, command, args, {
       cwd: this.spec.codeDir,
       env: {
         ...this.spec.environment,
         AWS_LAMBDA_RUNTIME_API: address,
         ...(this.provisioned ? { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' } : {}),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => this.output(chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => this.output(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.stderrTail = (this.stderrTail + text).slice(-4096);
       this.output(text);
@@ -223,6 +224,8 @@ export class ExecutionEnvironment {
         resolve();
       });
     });
+    // The invocation has its outcome; what the handler started goes with the environment.
+    await reapEnvironment(this.id, child.pid);
   }
 
   /** Runs one invocation. The environment must be idle or starting. */
@@ -247,8 +250,13 @@ export class ExecutionEnvironment {
   /** Stops the process (idempotent) and waits for it to exit. */
   public async kill(): Promise<void> {
     this.killRequested = true;
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.stopProcesses();
     await this.exited;
+  }
+
+  /** SIGKILLs the runtime process with its process group; the exit handler then sweeps what escaped the group. */
+  private stopProcesses(): void {
+    if (this.child) killEnvironment(this.child);
   }
 
   /**
@@ -305,7 +313,7 @@ export class ExecutionEnvironment {
     const deadlineMs = Date.now() + this.spec.timeoutSeconds * 1000;
     current.timer = setTimeout(() => {
       this.timedOut = true;
-      this.child?.kill('SIGKILL');
+      this.stopProcesses();
     }, this.spec.timeoutSeconds * 1000);
     current.timer.unref();
     current.sampler = setInterval(() => {
@@ -313,7 +321,7 @@ export class ExecutionEnvironment {
       if (memory) this.peak = { mb: memory.peakMb, at: performance.now() };
       if (memory && memory.rssMb > this.spec.memoryMb) {
         this.oomKilled = true;
-        this.child?.kill('SIGKILL');
+        this.stopProcesses();
       }
     }, MEMORY_SAMPLE_MS);
     current.sampler.unref();
@@ -333,7 +341,7 @@ export class ExecutionEnvironment {
       const body = reply.body.length ? reply.body : Buffer.from(JSON.stringify({ errorType: reply.errorType, errorMessage: 'init failed' }));
       if (current && !current.done) this.finish(false, body, reply.errorType);
       this.state = 'dead';
-      this.child?.kill('SIGKILL');
+      this.stopProcesses();
       return;
     }
     if (!current || current.done || current.reply || current.request.requestId !== reply.requestId) return;
