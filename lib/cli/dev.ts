@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { DEFAULT_DRAIN_SECONDS, checkDrainTimeout, serveUntilStopped } from './shutdown';
 
 export function registerDev(program: Argv): Argv {
   return program.command(
@@ -9,6 +10,7 @@ export function registerDev(program: Argv): Argv {
         .option('port', { type: 'number', default: 3000, describe: 'HTTP gateway port (API Gateway routes and function URLs)' })
         .option('lambda-port', { type: 'number', default: 3001, describe: 'Lambda Invoke API port' })
         .option('services-port', { type: 'number', describe: 'Port of the local AWS services (default: a free port)' })
+        .option('services-endpoint', { type: 'string', describe: 'Use the AWS services already running at this URL (your moto_server, or any AWS-compatible endpoint) instead of starting moto; their data outlives dev, which leaves them running on exit' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind (loopback unless you ask otherwise)' })
         .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory' })
         .option('synth', { type: 'boolean', default: true, describe: 'Synthesize the app (cdk.json) first; --no-synth uses the assembly as it is' })
@@ -18,15 +20,19 @@ export function registerDev(program: Argv): Argv {
         .option('visibility-timeout', { type: 'number', describe: "Override every queue's visibility timeout (seconds) so failed messages return quickly" })
         .option('schedules-every', { type: 'number', describe: 'Fire every schedule each N seconds instead of its expression' })
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
+        .option('drain-timeout', { type: 'number', default: DEFAULT_DRAIN_SECONDS, describe: 'On Ctrl-C, seconds running invocations get to finish before they are stopped (a second Ctrl-C stops at once); unfinished Event invocations resume on the next start' })
         .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name on the gateway and the Invoke API (repeatable; .example.com allows its subdomains too). Only loopback names and the --host address are accepted otherwise, so web pages cannot reach them' })
         .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' }),
     async (args) => {
+      checkDrainTimeout(args.drainTimeout);
       const { DevServer } = await import('../dev/dev');
+      const { describeStop } = await import('../local/serve');
       const started = performance.now();
       const dev = await DevServer.start({
         port: args.port,
         lambdaPort: args.lambdaPort,
         servicesPort: args.servicesPort,
+        servicesEndpoint: args.servicesEndpoint,
         host: args.host,
         app: args.app,
         synth: args.synth,
@@ -42,16 +48,13 @@ export function registerDev(program: Argv): Argv {
       const readyMs = performance.now() - started;
       if (args.json) process.stdout.write(`${JSON.stringify({ ...dev.summaryJson(), readyMs: Math.round(readyMs) })}\n`);
       else process.stdout.write(`${dev.summary()}  ready in ${(readyMs / 1000).toFixed(1)} s — Ctrl-C stops everything\n`);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
-      process.stderr.write(`\n${signal}: stopping...\n`);
-      const { undelivered } = await dev.close();
-      if (undelivered > 0) {
-        process.stderr.write(`lambdakit: ${undelivered} asynchronous invocation(s) were not finished before shutdown\n`);
-        process.exitCode = 1;
-      }
+      const stopped = await serveUntilStopped(async (abort, reason) => {
+        process.stderr.write(reason.startsWith('SIG') ? `\n${reason}: stopping (running invocations get up to ${args.drainTimeout} s; Ctrl-C again stops at once)...\n` : `lambdakit dev: ${reason}\n`);
+        const { message, failed } = describeStop(await dev.close({ drainMs: args.drainTimeout * 1000, signal: abort }));
+        process.stderr.write(message);
+        if (failed) process.exitCode = 1;
+      }, dev.failure);
+      if (stopped.failed) process.exitCode = 1;
     },
   );
 }

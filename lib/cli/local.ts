@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { DEFAULT_DRAIN_SECONDS, checkDrainTimeout, serveUntilStopped } from './shutdown';
 
 export function registerLocal(program: Argv): Argv {
   return program.command(
@@ -11,22 +12,21 @@ export function registerLocal(program: Argv): Argv {
         .option('synth', { type: 'boolean', default: false, describe: 'Synthesize the app (cdk.json) before serving' })
         .option('endpoint-url', { type: 'string', describe: 'Local AWS services (e.g. moto): receive dead letters and destination records, and are the functions\' AWS_ENDPOINT_URL (default: AWS_ENDPOINT_URL)' })
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
+        .option('drain-timeout', { type: 'number', default: DEFAULT_DRAIN_SECONDS, describe: 'On Ctrl-C, seconds running invocations get to finish before they are stopped (a second Ctrl-C stops at once); unfinished Event invocations resume on the next start' })
         .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name (repeatable; .example.com allows its subdomains too). Only loopback names are accepted otherwise, so web pages cannot reach the API' })
         .option('max-environments', { type: 'number', default: 16, describe: 'Most environments (processes) per function at once; further calls get 429 TooManyRequestsException' }),
     async (args) => {
-      const { serveLocal, describeServer } = await import('../local');
+      checkDrainTimeout(args.drainTimeout);
+      const { serveLocal, describeServer, describeStop } = await import('../local');
       const local = await serveLocal({ port: args.port, app: args.app, synth: args.synth, endpointUrl: args.endpointUrl, reportsFile: args.reports ? undefined : false, maxEnvironments: args.maxEnvironments, allowedHosts: args.allowHost });
       process.stdout.write(describeServer(local));
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
+      await serveUntilStopped(async (abort, signal) => {
+        const running = local.runtime.inFlight;
+        process.stderr.write(`\n${signal}: ${running ? `letting ${running} running invocation(s) finish (up to ${args.drainTimeout} s; Ctrl-C again stops at once)` : 'stopping'}...\n`);
+        const { message, failed } = describeStop(await local.close({ drainMs: args.drainTimeout * 1000, signal: abort }));
+        process.stderr.write(message);
+        if (failed) process.exitCode = 1;
       });
-      process.stderr.write(`\n${signal}: draining asynchronous invocations...\n`);
-      const { undelivered, requestIds } = await local.close({ drainMs: 5_000 });
-      if (undelivered > 0) {
-        process.stderr.write(`lambdakit: ${undelivered} asynchronous invocation(s) were not finished: ${requestIds.join(', ')}\n`);
-        process.exitCode = 1;
-      }
     },
   );
 }

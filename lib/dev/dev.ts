@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import * as os from 'node:os';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
-import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type InvocationLogEntry } from '../local';
+import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type AsyncQueueReport, type InvocationLogEntry } from '../local';
 import { loadAssembly } from '../local/inputs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
 import { Gateway, type GatewayRoute } from './gateway';
@@ -35,6 +33,15 @@ export interface DevOptions {
   readonly lambdaPort?: number;
   /** Local AWS services (moto) port. @default - a free port */
   readonly servicesPort?: number;
+  /**
+   * Use the AWS services already answering at this URL (a moto_server you run, or any
+   * AWS-compatible endpoint) instead of starting moto. Their tables, queues and buckets
+   * outlive dev: a restarted dev finds the app's resources there, with their data, and
+   * closing dev leaves the services running. Not with `servicesPort`.
+   * @example 'http://127.0.0.1:5000'
+   * @default - dev starts moto_server and stops it on close
+   */
+  readonly servicesEndpoint?: string;
   /** @default '127.0.0.1' */
   readonly host?: string;
   /**
@@ -124,7 +131,10 @@ export class DevServer {
   }
 
   public readonly wiring: AppWiring;
+  /** The moto_server dev started and owns (absent with `servicesEndpoint`). */
   public moto?: MotoServer;
+  /** Where the app's AWS services answer: the moto dev started, or `servicesEndpoint`. */
+  public servicesEndpoint = '';
   public local?: LocalLambda;
   public gateway?: Gateway;
   public resources: ProvisionedResource[] = [];
@@ -137,6 +147,14 @@ export class DevServer {
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
   private readonly color: boolean;
+  /**
+   * Settles, with a one-line reason, when something dev cannot run without has died (the local
+   * AWS services): the CLI then stops everything and exits non-zero.
+   */
+  public readonly failure: Promise<string>;
+  private fail: (reason: string) => void = () => undefined;
+  /** Set once the local services died: the errors of pollers and bridges that follow are not news. */
+  private servicesDown = false;
 
   private constructor(
     public readonly assembly: AssemblyModel,
@@ -146,6 +164,7 @@ export class DevServer {
     this.out = options.out ?? process.stdout;
     this.err = options.err ?? process.stderr;
     this.color = !options.json && (options.color ?? Boolean((this.out as NodeJS.WriteStream).isTTY));
+    this.failure = new Promise((resolve) => (this.fail = resolve));
   }
 
   private paint(color: keyof typeof COLORS, text: string): string {
@@ -153,10 +172,33 @@ export class DevServer {
   }
 
   private async boot(host: string, port: number, lambdaPort: number): Promise<void> {
-    this.moto = await startMotoServer({ port: this.options.servicesPort, host });
-    this.clients = serviceClients(this.moto.endpoint);
+    const external = this.options.servicesEndpoint;
+    if (external !== undefined) {
+      this.servicesEndpoint = checkServicesEndpoint(external, this.options.servicesPort);
+    } else {
+      const moto = await startMotoServer({ port: this.options.servicesPort, host });
+      this.moto = moto;
+      this.servicesEndpoint = moto.endpoint;
+      // Only a moto dev owns is watched: an external endpoint's owner decides what its outages mean.
+      void moto.died.then((how) => {
+        // Restarting moto would bring back empty tables, queues and buckets under the same names, and
+        // the app would carry on against lost state: stopping says plainly what happened.
+        this.servicesDown = true;
+        this.fail(`the local AWS services (moto_server, ${moto.endpoint}) ${how}; their tables, queues and buckets are gone, so dev stops`);
+      });
+    }
+    this.clients = serviceClients(this.servicesEndpoint);
     const resolver = new TemplateResolver(this.assembly);
-    this.resources = await provisionServices(this.assembly, resolver, this.clients, { visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds });
+    try {
+      this.resources = await provisionServices(this.assembly, resolver, this.clients, { visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds });
+    } catch (error) {
+      if (external === undefined || error instanceof LambdakitError) throw error;
+      throw new LambdakitError(`could not create the app's resources at ${this.servicesEndpoint} (--services-endpoint): ${(error as Error).message}`, {
+        code: 'ServicesUnreachable',
+        value: this.servicesEndpoint,
+        hint: 'start moto_server (or the service you meant) there, or leave --services-endpoint out and dev starts moto itself',
+      });
+    }
     this.local = await LocalLambda.start({
       assembly: this.assembly,
       resolver,
@@ -169,12 +211,15 @@ export class DevServer {
       // Lambda would not throttle at 17 concurrent requests, so the gateway must not send 500s.
       waitForEnvironment: true,
       // Functions are built for the newest Lambda runtime but run here on this machine's Node.js: the SDK's notice about it is noise.
-      extraEnvironment: { AWS_ENDPOINT_URL: this.moto.endpoint, LAMBDAKIT_DEV: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      extraEnvironment: { AWS_ENDPOINT_URL: this.servicesEndpoint, LAMBDAKIT_DEV: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       onInvocation: (entry) => this.logInvocation(entry),
       onLog: (fn, text) => this.logOutput(fn, text),
       async: {
-        endpoint: this.moto.endpoint,
+        endpoint: this.servicesEndpoint,
         retryDelaysMs: this.options.fastRetries ? [1000, 2000] : undefined,
+        // Accepted Event invocations (S3, SNS, EventBridge, schedules, the Invoke API) survive a crash or a stop.
+        journalDir: path.join(path.resolve(this.options.cwd ?? process.cwd()), '.lambdakit', 'async'),
+        onNotice: (message) => this.event('info', message),
         onDelivery: (d) => this.event(d.error ? 'warn' : 'info', `${d.kind} of ${d.function} → ${d.targetArn.split(':').pop()}${d.error ? ` failed: ${d.error}` : ''}`, { ...d }),
       },
     });
@@ -229,7 +274,9 @@ export class DevServer {
     const clients = this.clients!;
     const known = (stackName: string, logicalId: string, attribute?: string) =>
       resolver.resolve(stackName, attribute ? { 'Fn::GetAtt': [logicalId, attribute] } : { Ref: logicalId });
-    const onError = (what: string) => (error: Error) => this.event('warn', `${what}: ${error.message}`);
+    const onError = (what: string) => (error: Error) => {
+      if (!this.servicesDown) this.event('warn', `${what}: ${error.message}`);
+    };
 
     for (const m of this.wiring.queueMappings.filter((x) => x.enabled)) {
       const queueUrl = known(m.queue.stackName, m.queue.logicalId)!;
@@ -273,7 +320,7 @@ export class DevServer {
           tumblingWindowInSeconds: m.tumblingWindowInSeconds,
           functionArn: this.local!.runtime.functionArn(m.target.fn, m.target.qualifier),
           filter: filters.length ? (record) => filters.some((f) => matchesPattern(f, filterView(record))) : undefined,
-          onFailure: destination ? (record) => this.sendRecord(destination, record) : undefined,
+          onFailure: destination ? (record) => this.sendRecord(destination, record, m.target.fn.constructPath) : undefined,
         },
         toDevTarget(m.target),
         invoker,
@@ -325,16 +372,9 @@ export class DevServer {
   }
 
   /** Sends an on-failure record of a stream mapping to its SQS queue or SNS topic. */
-  private async sendRecord(arn: string, record: Record<string, unknown>): Promise<void> {
-    const clients = this.clients!;
-    const body = JSON.stringify(record);
-    if (arn.includes(':sqs:')) {
-      const name = arn.split(':').pop()!;
-      await clients.sqs.send(new SendMessageCommand({ QueueUrl: `${clients.endpoint}/123456789012/${name}`, MessageBody: body }));
-    } else if (arn.includes(':sns:')) {
-      await clients.sns.send(new PublishCommand({ TopicArn: arn, Message: body }));
-    }
-    this.event('warn', `failed stream records described to ${arn.split(':').pop()}`);
+  private async sendRecord(arn: string, record: Record<string, unknown>, from: string): Promise<void> {
+    await this.local!.runtime.destinations.send(arn, { body: JSON.stringify(record) }, from);
+    this.event('warn', `failed stream records of ${from} described to ${arn.split(':').pop()}`);
   }
 
   /** Fires a schedule now (by its construct path), as `dev` does on request and tests do. */
@@ -382,7 +422,7 @@ export class DevServer {
       `  HTTP gateway    ${gateway}`,
       ...this.wiring.routes.map((r) => `    ${r.method.padEnd(6)} ${gateway}${r.kind === 'http' ? '' : `/${r.stage}`}${r.path === '$default' ? '/' : r.path}  → ${r.target.fn.constructPath}`),
       `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} ...); up to ${this.maxEnvironments} environments per function, then requests wait (--max-environments)`,
-      `  AWS services    ${this.moto!.endpoint}  (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
+      `  AWS services    ${this.servicesEndpoint}${this.moto ? '' : ' (external, kept on exit)'}  (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
       ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
       `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
       ...this.wiring.unsupported.map((u) => `  not local       ${u}`),
@@ -397,22 +437,69 @@ export class DevServer {
       gateway: this.gateway!.url,
       lambda: this.local!.url,
       maxEnvironments: this.maxEnvironments,
-      services: this.moto!.endpoint,
+      services: this.servicesEndpoint,
       routes: this.wiring.routes.map((r) => ({ method: r.method, path: r.path, kind: r.kind, stage: r.stage, function: r.target.fn.constructPath })),
       resources: this.resources,
     };
   }
 
-  /** Stops triggers, the gateway, the runtime (draining its async queue) and the local services. */
-  public async close(): Promise<{ undelivered: number }> {
-    await Promise.all(this.workers.map((w) => w.stop().catch(() => undefined)));
-    await this.gateway?.close();
-    const report = this.local ? await this.local.close({ drainMs: 3_000 }) : { undelivered: 0 };
+  /**
+   * Stops: triggers and the gateway take no new work, invocations running get up to `drainMs`
+   * (default 3 s) to finish — `signal` cuts that short —, then the runtime and the local
+   * services stop. Accepted asynchronous events not finished stay in the journal.
+   */
+  public async close(options: { readonly drainMs?: number; readonly signal?: AbortSignal } = {}): Promise<AsyncQueueReport> {
+    const drainMs = options.drainMs ?? 3_000;
+    const deadline = Date.now() + drainMs;
+    const connections = new AbortController();
+    options.signal?.addEventListener('abort', () => connections.abort(), { once: true });
+    const gateway = this.gateway?.close(connections.signal);
+    // Pollers finish the batch they are running (a message not finished comes back after its visibility timeout).
+    await untilDeadline(Promise.all(this.workers.map((w) => w.stop().catch(() => undefined))), deadline, options.signal);
+    const report = this.local ? await this.local.close({ drainMs: Math.max(0, deadline - Date.now()), signal: options.signal }) : { undelivered: 0, kept: 0, requestIds: [] };
+    setTimeout(() => connections.abort(), 1_000).unref();
+    await gateway;
+    this.watcher?.removeStaged();
     this.clients?.destroy();
     this.streamsClient?.destroy();
+    // A moto dev started stops with it; services at --services-endpoint are someone else's and keep running.
     await this.moto?.close();
     return report;
   }
+}
+
+/** Waits for `work`, but not past `deadline` nor after `signal` aborts. */
+async function untilDeadline(work: Promise<unknown>, deadline: number, signal?: AbortSignal): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => undefined as void;
+  await Promise.race([
+    work,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      onAbort = () => resolve();
+      if (signal?.aborted) resolve();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]);
+  clearTimeout(timer);
+  signal?.removeEventListener('abort', onAbort);
+}
+
+/** The services endpoint as a URL without a trailing slash; one line naming the flag when it is not usable. */
+function checkServicesEndpoint(endpoint: string, servicesPort: number | undefined): string {
+  if (servicesPort !== undefined) {
+    throw new LambdakitError('--services-port and --services-endpoint exclude each other: dev starts moto on a port, or uses services already running', { code: 'ServicesConflict', value: endpoint, hint: 'pass only one of them' });
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new LambdakitError(`--services-endpoint must be an http(s) URL such as http://127.0.0.1:5000, got ${endpoint}`, { code: 'ServicesEndpointInvalid', value: endpoint, hint: 'pass the URL moto_server (or the AWS-compatible service) answers on' });
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 function toDevTarget(target: FunctionTarget): DevTarget {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CorsWiring, MockResponseWiring } from '../assembly/triggers';
 import { LambdakitError } from '../errors';
-import { canRespond, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from '../local/http-guard';
+import { canRespond, drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from '../local/http-guard';
 
 /** An API's CORS settings (HTTP API `CorsConfiguration`, function URL `Cors`). */
 export type GatewayCors = CorsWiring;
@@ -579,10 +579,11 @@ export class Gateway {
     this.options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', status: response.status, route, durationMs: performance.now() - started, error: response.problem });
   }
 
-  public close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+  /**
+   * Stops taking requests; those running are answered before their connections close.
+   * `signal` aborting closes the connections left at once.
+   */
+  public close(signal?: AbortSignal): Promise<void> {
+    return drainServer(this.server, signal);
   }
 }

@@ -6,6 +6,13 @@ export interface MotoServer {
   readonly port: number;
   /** http://127.0.0.1:PORT */
   readonly endpoint: string;
+  /** The process id of moto_server (for tests and diagnostics). */
+  readonly pid?: number;
+  /**
+   * Settles when moto exits without close() having been called: it crashed or was killed.
+   * Resolves with what happened (exit code or signal, and moto's last error line).
+   */
+  readonly died: Promise<string>;
   /** Stops moto and waits for it to exit. */
   close(): Promise<void>;
 }
@@ -84,11 +91,22 @@ export async function startMotoServer(options: { port?: number; host?: string; c
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  let closing = false;
+  const died = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (closing) return;
+      const last = log.trim().split('\n').pop();
+      resolve(`${signal ? `killed by ${signal}` : `exited with code ${code}`}${last ? ` (${last})` : ''}`);
+    });
+  });
   return {
     port,
     endpoint,
+    pid: child.pid,
+    died,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         process.off('exit', kill);
         child.stdin?.destroy();
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

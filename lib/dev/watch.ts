@@ -19,13 +19,38 @@ interface Watched {
   inputs: Set<string>;
 }
 
+/** Where watch mode stages rebuilt code, per project: never the assembly, which holds what synth produced. */
+export function stagingRoot(projectRoot: string): string {
+  return path.join(projectRoot, '.lambdakit', 'dev-code');
+}
+
+/** Removes staged code that dev processes no longer running left behind (directories are named `<pid>-...`). */
+function removeStaleStaging(root: string): void {
+  if (!fs.existsSync(root)) return;
+  for (const name of fs.readdirSync(root)) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    let running = pid === process.pid;
+    if (pid && !running) {
+      try {
+        process.kill(pid, 0);
+        running = true;
+      } catch (error) {
+        running = (error as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!running) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Watch mode of `lambdakit dev`: watches the directories holding the source
  * files of every bundled function (never node_modules); when one changes,
- * rebuilds in-process only the functions that import it, puts the new bundle
- * in place of the old one, and stops their warm environments so the next
- * request runs the new code. A build error is reported and the old code keeps
- * serving.
+ * rebuilds in-process only the functions that import it, stages the function's
+ * code with the new bundle under `.lambdakit/dev-code/` (the assembly in
+ * cdk.out is never written: it must stay exactly what synth produced, since
+ * `cdk deploy` ships it), points the function there and stops its warm
+ * environments so the next request runs the new code. A build error is
+ * reported and the old code keeps serving.
  */
 export class FunctionWatcher implements DevWorker {
   private readonly watched: Watched[] = [];
@@ -33,6 +58,8 @@ export class FunctionWatcher implements DevWorker {
   private pending = new Set<string>();
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
+  private readonly staged = new Map<string, string>();
+  private generation = 0;
 
   constructor(
     private readonly projectRoot: string,
@@ -86,9 +113,17 @@ export class FunctionWatcher implements DevWorker {
         if (!info?.request) continue;
         const result = bundle(info.request);
         w.inputs = new Set(result.inputs.filter((i) => !i.includes('node_modules/')));
-        // Replace the staged bundle in place: the environments read it when they start.
-        for (const name of fs.readdirSync(result.outdir)) fs.copyFileSync(path.join(result.outdir, name), path.join(w.fn.codeDir!, name));
-        await this.runtime.recycle(w.fn);
+        // The function's code as it runs now (its asset, or the last rebuild), with the new bundle over it.
+        const current = this.runtime.codeDirOf(w.fn) ?? w.fn.codeDir!;
+        const root = stagingRoot(this.projectRoot);
+        if (this.generation === 0) removeStaleStaging(root);
+        const target = path.join(root, `${process.pid}-${w.fn.stackName}-${w.fn.logicalId}-${++this.generation}`);
+        fs.cpSync(current, target, { recursive: true });
+        for (const name of fs.readdirSync(result.outdir)) fs.copyFileSync(path.join(result.outdir, name), path.join(target, name));
+        await this.runtime.replaceCode(w.fn, target);
+        const previous = this.staged.get(w.fn.constructPath);
+        this.staged.set(w.fn.constructPath, target);
+        if (previous) fs.rmSync(previous, { recursive: true, force: true });
         this.onRebuild({ function: w.fn.constructPath, file, ms: performance.now() - started });
       } catch (error) {
         this.onRebuild({ function: w.fn.constructPath, file, ms: performance.now() - started, error: isLambdakitError(error) ? error.message : (error as Error).message });
@@ -96,9 +131,16 @@ export class FunctionWatcher implements DevWorker {
     }
   }
 
+  /** Stops watching; the staged code stays until the runtime has stopped (removeStaged). */
   public async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.watchers) w.close();
     await this.running;
+  }
+
+  /** Removes the code this watcher staged (call once no environment runs it). */
+  public removeStaged(): void {
+    for (const dir of this.staged.values()) fs.rmSync(dir, { recursive: true, force: true });
+    this.staged.clear();
   }
 }

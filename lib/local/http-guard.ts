@@ -243,7 +243,31 @@ type ServerSocket = Duplex & { _httpMessage?: http.ServerResponse };
  * An http.Server with lambdakit's guards: bounded request reception (never the answer),
  * AWS-shaped answers to malformed requests, and the Host/Origin checks before `listener` runs.
  */
+/** Servers that are stopping (see drainServer). */
+const draining = new WeakSet<http.Server>();
+
+/**
+ * Stops a server gracefully: it stops listening at once and idle keep-alive connections close;
+ * requests already running keep their connections until they are answered, and a new request
+ * on an open connection gets a 503. Resolves once every connection has closed; `signal`
+ * aborting closes the connections left at once.
+ */
+export function drainServer(server: http.Server, signal?: AbortSignal): Promise<void> {
+  draining.add(server);
+  return new Promise((resolve) => {
+    const onAbort = () => server.closeAllConnections();
+    server.close(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    server.closeIdleConnections();
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export function guardedServer(options: GuardOptions, listener: http.RequestListener): http.Server {
+  let listeningPort = 0;
   const headersTimeoutMs = Math.max(1, options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS);
   const requestTimeoutMs = Math.max(headersTimeoutMs, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const server = http.createServer(
@@ -258,7 +282,17 @@ export function guardedServer(options: GuardOptions, listener: http.RequestListe
     },
     (req, res) => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
+      const port = typeof address === 'object' && address ? address.port : listeningPort;
+      if (draining.has(server)) {
+        // A request on a connection kept alive from before the stop: refused, and the connection ends with it.
+        req.resume();
+        writeError(res, 503, 'ServiceUnavailableException', options.errorBody('ServiceUnavailableException', `${options.name} is stopping: it takes no new requests`), { connection: 'close' });
+        return;
+      }
+      // A connection whose request was running when the stop came ends once that request is answered.
+      res.once('finish', () => {
+        if (draining.has(server)) req.socket.end();
+      });
       const refusal = refusalOf(req, port, options);
       if (refusal) {
         req.resume();
@@ -269,6 +303,10 @@ export function guardedServer(options: GuardOptions, listener: http.RequestListe
       listener(req, res);
     },
   );
+  server.on('listening', () => {
+    const address = server.address();
+    if (typeof address === 'object' && address) listeningPort = address.port;
+  });
   server.on('clientError', (error: ParserError, socket: ServerSocket) => {
     const response = socket._httpMessage;
     if (!socket.writable || response?.headersSent) {

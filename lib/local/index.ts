@@ -1,10 +1,12 @@
 export { LocalLambda, type LocalLambdaOptions } from './local-lambda';
-export { LocalRuntime, ResolveError, checkMaxEnvironments, DEFAULT_MAX_ENVIRONMENTS, MAX_ENVIRONMENTS_LIMIT, type LocalRuntimeOptions, type InvocationLogEntry, type ResolvedTarget } from './runtime';
+export { LocalRuntime, ResolveError, checkMaxEnvironments, DEFAULT_MAX_ENVIRONMENTS, MAX_ENVIRONMENTS_LIMIT, type LocalRuntimeOptions, type AsyncOptions, type InvocationLogEntry, type ResolvedTarget } from './runtime';
 export { InvokeApiServer, SYNC_PAYLOAD_LIMIT, ASYNC_PAYLOAD_LIMIT, logTail } from './invoke-api';
 export { invokeDirect, type LocalInvokeOptions, type LocalInvokeResult } from './direct-invoke';
 export { ThrottledError } from './pool';
 export type { InvocationOutcome } from './environment';
-export type { AsyncQueueOptions, DeliveryEntry } from './async-queue';
+export type { AsyncQueueOptions, AsyncQueueReport, DeliveryEntry } from './async-queue';
+export { Destinations, DeliveryError, type DestinationMessage } from './destinations';
+export { AsyncJournal } from './async-journal';
 export { invokeLocal, type InvokeLocalOptions } from './invoke-local';
-export { serveLocal, describeServer, type ServeLocalOptions } from './serve';
+export { serveLocal, describeServer, describeStop, type ServeLocalOptions } from './serve';
 export { loadAssembly, readEventInput, type AssemblyInput } from './inputs';

@@ -1,7 +1,7 @@
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdakitError } from '../errors';
-import { guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
+import { drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
 import { ThrottledError } from './pool';
 import { ResolveError, type LocalRuntime } from './runtime';
 
@@ -101,11 +101,12 @@ export class InvokeApiServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  public close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+  /**
+   * Stops taking requests; those running are answered before their connections close.
+   * `signal` aborting closes the connections left at once.
+   */
+  public close(signal?: AbortSignal): Promise<void> {
+    return drainServer(this.server, signal);
   }
 
   private error(res: http.ServerResponse, error: ServiceError): void {

@@ -1,3 +1,4 @@
+import type { AsyncQueueReport } from './async-queue';
 import { invokeDirect, type LocalInvokeOptions, type LocalInvokeResult } from './direct-invoke';
 import type { RequestTimeouts } from './http-guard';
 import { InvokeApiServer } from './invoke-api';
@@ -52,9 +53,21 @@ export class LocalLambda {
     return invokeDirect(this.runtime, name, payload, options);
   }
 
-  /** Stops the API, drains the asynchronous queue (up to `drainMs`, default 5 s), and stops every environment. */
-  public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number; requestIds: string[] }> {
-    await this.api.close();
-    return this.runtime.close(options);
+  /**
+   * Stops: the Invoke API takes no new request, invocations running (synchronous and
+   * asynchronous) get up to `drainMs` (default 5 s) to finish — `signal` cuts that short —,
+   * then every environment stops. Unfinished asynchronous events stay in the journal.
+   */
+  public async close(options: { readonly drainMs?: number; readonly signal?: AbortSignal } = {}): Promise<AsyncQueueReport> {
+    // Connections still open once the runtime has stopped (their answers are written by then) are closed.
+    const connections = new AbortController();
+    options.signal?.addEventListener('abort', () => connections.abort(), { once: true });
+    const api = this.api.close(connections.signal);
+    try {
+      return await this.runtime.close(options);
+    } finally {
+      setTimeout(() => connections.abort(), 1_000).unref();
+      await api;
+    }
   }
 }

@@ -45,17 +45,33 @@ export class ConcurrencyBudget {
     public readonly waitWhenFull = false,
   ) {}
 
-  /** Takes a slot: at once while under the limit, else in arrival order as slots free up. */
-  public async take(): Promise<void> {
+  /**
+   * Takes a slot: at once while under the limit, else in arrival order as slots free up (with
+   * `wait`, or a local cap with `waitWhenFull`), else throws ThrottledError.
+   */
+  public async take(wait = false, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new PoolClosedError();
     if (this.inFlight < this.limit) {
       this.inFlight++;
       return;
     }
-    if (this.reserved || !this.waitWhenFull) {
+    if (!wait && (this.reserved || !this.waitWhenFull)) {
       throw new ThrottledError(this.reserved ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : 'ConcurrentInvocationLimitExceeded', this.limit);
     }
     // The slot is handed over by release(), so inFlight stays at the limit meanwhile.
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const waiter = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(new PoolClosedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
   }
 
   /** Gives a slot back, to the longest waiting invocation if there is one. */
@@ -141,11 +157,16 @@ export class FunctionPool {
     }
   }
 
-  /** Runs an invocation in a warm environment, or a new one (cold start). */
-  public async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
+  /**
+   * Runs an invocation in a warm environment, or a new one (cold start). With `waitForSlot`, an
+   * invocation beyond the function's concurrency waits for a running one to finish instead of
+   * being throttled (the asynchronous queue: Lambda holds such events until it can run them);
+   * `signal` abandons the wait (PoolClosedError).
+   */
+  public async invoke(request: InvocationRequest, waitForSlot = false, signal?: AbortSignal): Promise<InvocationOutcome> {
     if (this.closed) throw new PoolClosedError();
     const budget = this.options.budget;
-    await budget.take();
+    await budget.take(waitForSlot, signal);
     let env: ExecutionEnvironment | undefined;
     try {
       // It may have waited for a slot while watch mode replaced this pool.

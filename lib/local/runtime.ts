@@ -4,10 +4,15 @@ import * as path from 'node:path';
 import type { AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
-import { AsyncQueue, type AsyncQueueOptions } from './async-queue';
+import { AsyncJournal } from './async-journal';
+import { AsyncQueue, type AsyncQueueOptions, type AsyncQueueReport, type AsyncInvoker } from './async-queue';
+import { Destinations } from './destinations';
 import type { EnvironmentSpec, InvocationOutcome } from './environment';
 import { ConcurrencyBudget, FunctionPool, PoolClosedError } from './pool';
 import { RuntimeApiServer } from './runtime-api';
+import { ResolveError, functionKey, type ResolvedTarget } from './target';
+
+export { ResolveError, type ResolvedTarget } from './target';
 
 export interface LocalRuntimeOptions {
   readonly assembly: AssemblyModel;
@@ -42,8 +47,33 @@ export interface LocalRuntimeOptions {
    * @default true
    */
   readonly provisionedConcurrency?: boolean;
-  /** Asynchronous invocations: retry delays and where dead letters and destination records go. */
-  readonly async?: Omit<AsyncQueueOptions, 'runtime' | 'resolver' | 'region' | 'accountId'>;
+  /** Asynchronous invocations: retry delays, the journal, and where dead letters and destination records go. */
+  readonly async?: AsyncOptions;
+}
+
+export interface AsyncOptions extends Omit<AsyncQueueOptions, 'invoker' | 'resolver' | 'destinations' | 'journal'> {
+  /** Endpoint of the services receiving dead letters and destination records (e.g. moto's URL). */
+  readonly endpoint?: string;
+  /**
+   * Directory of the write-ahead journal of accepted Event invocations: they survive a crash
+   * or a stop, and resume when a runtime starts on the same directory (at least once).
+   * `lambdakit local` and `dev` use `<project>/.lambdakit/async`.
+   * @default - no journal: accepted events live in memory only
+   */
+  readonly journalDir?: string;
+}
+
+export interface InvokeOptions {
+  /** Client context as JSON text (already decoded from base64). */
+  readonly clientContext?: string;
+  /** Who invoked, for the reports and logs. @default 'invoke' */
+  readonly trigger?: string;
+  /** @default - a new UUID */
+  readonly requestId?: string;
+  /** Wait for a free environment instead of a ThrottledError when the function's concurrency is used up. @default false */
+  readonly waitForEnvironment?: boolean;
+  /** Abandons the invocation while it waits for a free environment (it then rejects with PoolClosedError). */
+  readonly signal?: AbortSignal;
 }
 
 export interface InvocationLogEntry {
@@ -51,27 +81,6 @@ export interface InvocationLogEntry {
   readonly version: string;
   readonly trigger: string;
   readonly outcome: InvocationOutcome;
-}
-
-/** A function and version an invocation resolves to. */
-export interface ResolvedTarget {
-  readonly fn: FunctionModel;
-  /** The qualifier the caller used (`$LATEST`, a version, an alias). */
-  readonly qualifier: string;
-  /** The version that runs (`$LATEST` or a number). */
-  readonly version: string;
-  /** The ARN the handler sees as `invokedFunctionArn`. */
-  readonly invokedFunctionArn: string;
-}
-
-/** Why a function name could not be resolved; the Invoke API maps it to the service's errors. */
-export class ResolveError extends Error {
-  constructor(
-    public readonly kind: 'NotFound' | 'Invalid' | 'QualifierMismatch',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** `maxEnvironments` when not given: the local stand-in for the account's concurrency. */
@@ -85,11 +94,6 @@ export function checkMaxEnvironments(max: number | undefined): void {
   if (max !== undefined && !(Number.isInteger(max) && max >= 1 && max <= MAX_ENVIRONMENTS_LIMIT)) {
     throw new LambdakitError(`maxEnvironments (--max-environments) must be a whole number from 1 to ${MAX_ENVIRONMENTS_LIMIT}, got ${max}`, { code: 'InvalidOption', value: max });
   }
-}
-
-/** A function's key for its budget (and, with `@version`, its pools): unique across stacks. */
-function keyOf(fn: FunctionModel): string {
-  return `${fn.stackName}/${fn.logicalId}`;
 }
 
 const NAME = /^[a-zA-Z0-9-_]+$/;
@@ -121,11 +125,13 @@ function logStreamName(version: string): string {
  * invocations synchronously or through the asynchronous queue, and records
  * REPORT lines for `lambdakit cost`.
  */
-export class LocalRuntime {
+export class LocalRuntime implements AsyncInvoker {
   public static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     checkMaxEnvironments(options.maxEnvironments);
-    const runtime = new LocalRuntime(options, await RuntimeApiServer.start());
+    const journal = options.async?.journalDir ? AsyncJournal.open(options.async.journalDir) : undefined;
+    const runtime = new LocalRuntime(options, await RuntimeApiServer.start(), journal);
     if (options.provisionedConcurrency !== false) runtime.provision();
+    runtime.asyncQueue.resume();
     return runtime;
   }
 
@@ -151,22 +157,31 @@ export class LocalRuntime {
   public readonly accountId: string;
   public readonly resolver: TemplateResolver;
   public readonly asyncQueue: AsyncQueue;
+  /** Where dead letters and destination records go (shared with `lambdakit dev`'s stream pollers). */
+  public readonly destinations: Destinations;
   private readonly pools = new Map<string, FunctionPool>();
   /** One concurrency budget per function, shared by the pools of its versions. */
   private readonly budgets = new Map<string, ConcurrencyBudget>();
   /** Set by close(): an invocation whose pool closed under it then fails instead of starting a new one. */
   private closing = false;
   private reports?: fs.WriteStream;
+  /** Code directories that replace a function's asset (watch mode's rebuilds), by function key. */
+  private readonly codeOverrides = new Map<string, string>();
+  /** Invocations running, settled or not, for the drain on close. */
+  private readonly running = new Set<Promise<void>>();
   private warned = new Set<string>();
 
   private constructor(
     private readonly options: LocalRuntimeOptions,
     private readonly api: RuntimeApiServer,
+    journal: AsyncJournal | undefined,
   ) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     this.resolver = options.resolver ?? new TemplateResolver(options.assembly, { region: this.region, accountId: this.accountId });
-    this.asyncQueue = new AsyncQueue({ ...options.async, runtime: this, resolver: this.resolver, region: this.region, accountId: this.accountId });
+    const { endpoint, journalDir: _journalDir, ...asyncOptions } = options.async ?? {};
+    this.destinations = new Destinations({ region: this.region, endpoint, invokeFunction: (arn, payload, trigger) => this.invokeAsync(this.resolve(arn), payload, trigger) });
+    this.asyncQueue = new AsyncQueue({ ...asyncOptions, invoker: this, resolver: this.resolver, destinations: this.destinations, journal });
   }
 
   public get functions(): readonly FunctionModel[] {
@@ -242,13 +257,28 @@ export class LocalRuntime {
     return alias.version;
   }
 
-  /** Runs an invocation synchronously. Throws ThrottledError when the function's concurrency is used up. */
-  public async invoke(target: ResolvedTarget, payload: Buffer, options: { clientContext?: string; trigger?: string; requestId?: string } = {}): Promise<InvocationOutcome> {
+  /**
+   * Runs an invocation synchronously. Throws ThrottledError when the function's concurrency is
+   * used up, unless `waitForEnvironment` (then it waits for a running invocation to finish).
+   */
+  public async invoke(target: ResolvedTarget, payload: Buffer, options: InvokeOptions = {}): Promise<InvocationOutcome> {
+    if (this.closing) throw new LambdakitError('the local runtime is stopping: it takes no new invocations', { code: 'RuntimeStopping' });
+    const run = this.run(target, payload, options);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
+    return run;
+  }
+
+  private async run(target: ResolvedTarget, payload: Buffer, options: InvokeOptions): Promise<InvocationOutcome> {
     const request = { requestId: options.requestId ?? randomUUID(), payload, invokedFunctionArn: target.invokedFunctionArn, clientContext: options.clientContext };
     for (;;) {
       const pool = this.poolFor(target.fn, target.version);
       try {
-        const outcome = await pool.invoke(request);
+        const outcome = await pool.invoke(request, options.waitForEnvironment, options.signal);
         this.record(target, outcome, options.trigger ?? 'invoke');
         return outcome;
       } catch (error) {
@@ -270,14 +300,14 @@ export class LocalRuntime {
   }
 
   private poolFor(fn: FunctionModel, version: string): FunctionPool {
-    const functionKey = keyOf(fn);
-    const key = `${functionKey}@${version}`;
+    const budgetKey = functionKey(fn);
+    const key = `${budgetKey}@${version}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      let budget = this.budgets.get(functionKey);
+      let budget = this.budgets.get(budgetKey);
       if (!budget) {
         budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS, false, this.options.waitForEnvironment ?? false);
-        this.budgets.set(functionKey, budget);
+        this.budgets.set(budgetKey, budget);
       }
       pool = new FunctionPool(this.spec(fn, version), this.api, {
         budget,
@@ -293,8 +323,9 @@ export class LocalRuntime {
     if (!fn.codeDir || !fs.existsSync(fn.codeDir)) {
       throw new LambdakitError(`the code of ${fn.constructPath} is not staged in the assembly (inline or S3 code cannot run locally)`, { code: 'CodeNotStaged', path: fn.constructPath, hint: 'synthesize the app with its assets (npx cdk synth)' });
     }
-    // A build for this machine, when the deploy build is for another architecture or platform.
-    const codeDir = fn.localCodeDir ?? fn.codeDir;
+    // Code rebuilt by watch mode, staged outside the assembly; else a build for this machine, when the
+    // deploy build is for another architecture or platform; else the assembly's asset.
+    const codeDir = this.codeOverrides.get(functionKey(fn)) ?? fn.localCodeDir ?? fn.codeDir;
     if (!fs.existsSync(codeDir)) {
       throw new LambdakitError(`the local build of ${fn.constructPath} is missing (${codeDir})`, { code: 'CodeNotStaged', path: fn.constructPath, file: codeDir, hint: 'synthesize the app again (npx cdk synth)' });
     }
@@ -374,7 +405,7 @@ export class LocalRuntime {
 
   /** Environments running for one function (all its versions), busy or idle. */
   public environmentsOf(fn: FunctionModel): number {
-    return this.budgets.get(keyOf(fn))?.environments ?? 0;
+    return this.budgets.get(functionKey(fn))?.environments ?? 0;
   }
 
   /** Number of running environments (for tests and the dev summary). */
@@ -390,7 +421,7 @@ export class LocalRuntime {
    * (`lambdakit dev` watch mode). Returns how many environments were stopped.
    */
   public async recycle(fn: FunctionModel): Promise<number> {
-    const prefix = `${keyOf(fn)}@`;
+    const prefix = `${functionKey(fn)}@`;
     const pools = [...this.pools.entries()].filter(([key]) => key.startsWith(prefix));
     let stopped = 0;
     for (const [key, pool] of pools) {
@@ -401,14 +432,46 @@ export class LocalRuntime {
     return stopped;
   }
 
-  /** Drains (or reports) the asynchronous queue, stops every environment and the Runtime API. */
-  public async close(options: { drainMs?: number } = {}): Promise<{ undelivered: number; requestIds: string[] }> {
+  /**
+   * Runs a function's code from `codeDir` from now on (watch mode stages its rebuilds there,
+   * never in the assembly) and stops its environments so the next invocation starts on it.
+   */
+  public async replaceCode(fn: FunctionModel, codeDir: string): Promise<number> {
+    this.codeOverrides.set(functionKey(fn), codeDir);
+    return this.recycle(fn);
+  }
+
+  /** The directory a function's code runs from now. */
+  public codeDirOf(fn: FunctionModel): string | undefined {
+    return this.codeOverrides.get(functionKey(fn)) ?? fn.localCodeDir ?? fn.codeDir;
+  }
+
+  /**
+   * Stops the runtime: no invocation starts any more; those running (synchronous calls and
+   * asynchronous events) get up to `drainMs` to finish, or until `signal` aborts; then every
+   * environment and the Runtime API stop. Asynchronous events not finished stay in the journal
+   * (or, without one, are reported as undelivered).
+   */
+  public async close(options: { readonly drainMs?: number; readonly signal?: AbortSignal } = {}): Promise<AsyncQueueReport> {
     this.closing = true;
-    const report = await this.asyncQueue.close(options.drainMs ?? 5_000);
+    const drainMs = options.drainMs ?? 5_000;
+    const deadline = Date.now() + drainMs;
+    const [report] = await Promise.all([this.asyncQueue.close(drainMs, options.signal), this.drainSynchronous(deadline, options.signal)]);
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
     await this.api.close();
     await new Promise<void>((resolve) => (this.reports ? this.reports.end(resolve) : resolve()));
     return report;
+  }
+
+  /** Synchronous invocations running now (the Invoke API, the gateway, pollers, direct calls). */
+  public get inFlight(): number {
+    return this.running.size;
+  }
+
+  private async drainSynchronous(deadline: number, signal?: AbortSignal): Promise<void> {
+    while (this.running.size > 0 && Date.now() < deadline && !signal?.aborted) {
+      await Promise.race([...this.running, new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))))]);
+    }
   }
 }

@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import type { FunctionModel } from '../assembly/model';
-import type { DeliveryEntry } from './async-queue';
+import type { AsyncQueueReport, DeliveryEntry } from './async-queue';
 import { loadAssembly, type AssemblyInput } from './inputs';
 import { LocalLambda } from './local-lambda';
 
@@ -20,6 +21,12 @@ export interface ServeLocalOptions extends AssemblyInput {
   readonly maxEnvironments?: number;
   /** `Host` names the Invoke API accepts besides loopback ones (`--allow-host`). @default - loopback only */
   readonly allowedHosts?: readonly string[];
+  /**
+   * Directory of the journal of accepted Event invocations: they survive a crash or a stop
+   * and resume on the next start; false keeps them in memory only.
+   * @default '<cwd>/.lambdakit/async'
+   */
+  readonly journalDir?: string | false;
   /** Where function output, START/END/REPORT lines and deliveries are printed. @default process.stderr */
   readonly log?: NodeJS.WritableStream;
 }
@@ -66,9 +73,18 @@ export async function serveLocal(options: ServeLocalOptions): Promise<LocalLambd
     async: {
       endpoint,
       retryDelaysMs: options.retryDelaysMs,
+      journalDir: options.journalDir === false ? undefined : (options.journalDir ?? path.join(path.resolve(options.cwd ?? process.cwd()), '.lambdakit', 'async')),
       onDelivery: (entry) => log.write(describeDelivery(entry)),
+      onNotice: (message) => log.write(`lambdakit: ${message}\n`),
     },
   });
+}
+
+/** What a stop prints about the asynchronous events it did not finish; the exit code is 1 when some were dropped. */
+export function describeStop(report: AsyncQueueReport): { message: string; failed: boolean } {
+  if (report.undelivered > 0) return { message: `lambdakit: ${report.undelivered} asynchronous invocation(s) were not finished and are dropped: ${report.requestIds.join(', ')}\n`, failed: true };
+  if (report.kept > 0) return { message: `lambdakit: ${report.kept} asynchronous invocation(s) not finished are kept in ${report.journalFile}; they resume on the next start\n`, failed: false };
+  return { message: '', failed: false };
 }
 
 /** What the server prints once listening: its URL and how to call each function. */

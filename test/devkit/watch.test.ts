@@ -2,12 +2,22 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { synthesize } from '../../lib/assembly/synth';
+import { digestDirectory } from '../../lib/bundling/output';
 import { DevServer } from '../../lib/dev/dev';
 import { cdkProject } from '../cli/run-cli';
 
 // A small app in its own project directory: two functions sharing one module, one with a module of its own.
 let dir: string;
 let dev: DevServer;
+/** Content digest of every asset directory of an assembly, by directory name. */
+const assets = (out: string) => Object.fromEntries(fs.readdirSync(path.join(dir, out)).filter((n) => n.startsWith('asset.')).sort().map((n) => [n, digestDirectory(path.join(dir, out, n)).hash]));
+let synthesized: Record<string, string>;
+const SOURCES: Record<string, string> = {
+  'shared.ts': "export const greeting = 'v1';\n",
+  'a.ts': "import { greeting } from './shared';\nexport const handler = async () => ({ statusCode: 200, body: `a ${greeting}` });\n",
+  'b.ts': "export const handler = async () => ({ statusCode: 200, body: 'b v1' });\n",
+};
 const rebuilds: Array<{ function: string; ms: number; error?: string }> = [];
 const out = {
   write: (chunk: string) => {
@@ -31,10 +41,9 @@ app.synth();
 `);
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"watch-app","private":true}');
-  fs.writeFileSync(path.join(dir, 'src', 'shared.ts'), "export const greeting = 'v1';\n");
-  fs.writeFileSync(path.join(dir, 'src', 'a.ts'), "import { greeting } from './shared';\nexport const handler = async () => ({ statusCode: 200, body: `a ${greeting}` });\n");
-  fs.writeFileSync(path.join(dir, 'src', 'b.ts'), "export const handler = async () => ({ statusCode: 200, body: 'b v1' });\n");
+  for (const [name, text] of Object.entries(SOURCES)) fs.writeFileSync(path.join(dir, 'src', name), text);
   dev = await DevServer.start({ cwd: dir, synth: true, port: 0, lambdaPort: 0, json: true, out, err: out, watch: true, reportsFile: false });
+  synthesized = assets('cdk.out');
 });
 
 after(async () => {
@@ -69,4 +78,22 @@ test('a save that does not compile is reported and the previous code keeps servi
   await until(() => rebuilds.length >= 1);
   assert.match(String(rebuilds[0].error), /bundling|Expected/);
   assert.equal(await get('/b'), 'b v1');
+});
+
+test('watch mode never writes into cdk.out: after edits, a revert and a synth it is what a clean synth produces', async () => {
+  // The tests above rebuilt A while dev ran: its new code runs from dev's own staging directory.
+  const a = dev.assembly.functions.find((f) => f.constructPath === 'Watch/A')!;
+  assert.ok(dev.local!.runtime.codeDirOf(a)!.startsWith(path.join(dir, '.lambdakit', 'dev-code')), dev.local!.runtime.codeDirOf(a));
+  assert.deepEqual(assets('cdk.out'), synthesized, 'cdk.out still holds exactly what synth produced');
+
+  for (const [name, text] of Object.entries(SOURCES)) fs.writeFileSync(path.join(dir, 'src', name), text);
+  for (const output of ['cdk.out', 'cdk.clean']) assert.equal((await synthesize({ cwd: dir, output })).exitCode, 0);
+  assert.deepEqual(assets('cdk.out'), assets('cdk.clean'));
+});
+
+test('when the local AWS services die, dev reports it in one line (the CLI then stops everything, exit code 1)', async () => {
+  process.kill(dev.moto!.pid!, 'SIGKILL');
+  const reason = await dev.failure;
+  assert.match(reason, /^the local AWS services \(moto_server, http:\/\/127\.0\.0\.1:\d+\) killed by SIGKILL.*; their tables, queues and buckets are gone, so dev stops$/);
+  assert.doesNotMatch(reason, /\n/);
 });

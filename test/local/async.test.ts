@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -103,19 +106,26 @@ test('an alias\'s destinations receive the record AWS writes: on failure after r
   assert.ok(deliveries.every((d) => !d.error), JSON.stringify(deliveries));
 });
 
-test('on shutdown, events waiting for a retry are run once more and reach their dead-letter queue rather than vanish', async () => {
-  const slow = await LocalLambda.start({
-    assembly: readAssembly(local.runtime.functions[0].codeDir!.replace(/\/asset\.[^/]+$/, '')),
-    port: 0,
-    reportsFile: false,
-    async: { endpoint: moto.endpoint, retryDelaysMs: [60_000, 120_000] },
-  });
-  const client = new LambdaClient({ endpoint: slow.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  await client.send(new InvokeCommand({ FunctionName: 'Async-Fails', InvocationType: 'Event', Payload: Buffer.from('{"id":"late"}') }));
-  await new Promise((r) => setTimeout(r, 500));
-  client.destroy();
-  const report = await slow.close({ drainMs: 5_000 });
-  assert.equal(report.undelivered, 0);
-  const [message] = await receive('dlq', 1);
-  assert.equal(message.Body, '{"id":"late"}');
+test('on shutdown an event waiting for its retry is kept in the journal, not dead-lettered; the next start runs the retry and then dead-letters it', async () => {
+  const journalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-journal-'));
+  const assemblyDir = local.runtime.functions[0].codeDir!.replace(/\/asset\.[^/]+$/, '');
+  const runs: string[] = [];
+  const onLog = (_fn: unknown, text: string) => void (text.includes('attempt') && runs.push(text));
+  const first = await LocalLambda.start({ assembly: readAssembly(assemblyDir), port: 0, reportsFile: false, onLog, async: { endpoint: moto.endpoint, retryDelaysMs: [1_000], journalDir } });
+  const accepted = await first.invoke('Async-Fails', { id: 'late' }, { invocationType: 'Event' });
+  for (let i = 0; i < 200 && runs.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const report = await first.close({ drainMs: 5_000 });
+  assert.deepEqual({ undelivered: report.undelivered, kept: report.kept, requestIds: report.requestIds }, { undelivered: 0, kept: 1, requestIds: [accepted.requestId] });
+  assert.equal(runs.length, 1, 'the retry did not run at shutdown');
+
+  const second = await LocalLambda.start({ assembly: readAssembly(assemblyDir), port: 0, reportsFile: false, onLog, async: { endpoint: moto.endpoint, retryDelaysMs: [50], journalDir } });
+  try {
+    const [message] = await receive('dlq', 1);
+    assert.equal(message.Body, '{"id":"late"}');
+    assert.equal(message.MessageAttributes?.RequestID?.StringValue, accepted.requestId, 'the same event, by its request id');
+    assert.equal(runs.length, 2, 'one attempt before the stop, the one retry (MaximumRetryAttempts: 1) after');
+  } finally {
+    assert.equal((await second.close({ drainMs: 0 })).kept, 0);
+    assert.deepEqual(fs.readdirSync(journalDir), [], 'a journal with nothing left is removed');
+  }
 });
