@@ -56,7 +56,7 @@ exports.handler = async (event) => {
   const pids = spawnSleepers(event.file);
   if (event.then === 'hang') await new Promise(() => setInterval(() => {}, 1000));
   if (event.then === 'exit') process.exit(3);
-  if (event.then === 'grow') { globalThis.kept = Buffer.alloc(400 * 1024 * 1024, 1); await new Promise(() => setInterval(() => {}, 1000)); }
+  if (event.then === 'grow') { globalThis.kept = Buffer.alloc(200 * 1024 * 1024, 1); await new Promise(() => setInterval(() => {}, 1000)); }
   return pids;
 };`,
       },
