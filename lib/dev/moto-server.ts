@@ -95,7 +95,12 @@ export async function startMotoServer(options: { port?: number; host?: string; c
   const died = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
       if (closing) return;
-      const last = log.trim().split('\n').pop();
+      // moto's stderr is mostly its access log; only a line that is not one says why it ended.
+      const last = log
+        .trim()
+        .split('\n')
+        .filter((line) => line && !/"[A-Z]+ \S+ HTTP\/[\d.]+" \d{3}/.test(line))
+        .pop();
       resolve(`${signal ? `killed by ${signal}` : `exited with code ${code}`}${last ? ` (${last})` : ''}`);
     });
   });
