@@ -25,6 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DevServer, type DevOptions } from '../lib/dev/dev';
 import { startMotoServer, type MotoServer } from '../lib/dev/moto-server';
 
@@ -74,11 +75,47 @@ function environmentProcesses(): EnvironmentProcess[] {
   return found;
 }
 
-/** The number k of a soak message, from its body (`poison-k` or a job `soak-k`). */
+/** The number k of a soak message, from its body (`poison-k` or a job `soak-k`); -1 for anything else. */
 function messageNumber(body: string): number {
   const poison = /^poison-(\d+)$/.exec(body);
   if (poison) return Number(poison[1]);
-  return Number(/^soak-(\d+)$/.exec((JSON.parse(body) as { jobId: string }).jobId)![1]);
+  try {
+    return Number(/^soak-(\d+)$/.exec((JSON.parse(body) as { jobId: string }).jobId)?.[1] ?? -1);
+  } catch {
+    return -1;
+  }
+}
+
+/** How each receive of a message ended, by message number: `ok`, `reported` (in batchItemFailures) or the error type. */
+const attempts = new Map<number, string[]>();
+
+/**
+ * Watches the SQS batches dev's runtime runs and how each ended, so that a message found both
+ * processed and dead-lettered can be told apart: every receive failed (a kill after the job was
+ * written: at least once, as Lambda) or one succeeded and the message was dead-lettered anyway
+ * (the poller did not delete it: a bug). Observation only: the call and its result are unchanged.
+ */
+function watchBatches(dev: DevServer): void {
+  const runtime = dev.local!.runtime;
+  const invoke = runtime.invoke.bind(runtime);
+  runtime.invoke = async (target, payload, options) => {
+    if (!options?.trigger?.startsWith('sqs ')) return invoke(target, payload, options);
+    const records = (JSON.parse(payload.toString('utf8')) as SQSEvent).Records.map((r) => ({ id: r.messageId, k: messageNumber(r.body) }));
+    const note = (outcome: (id: string) => string) => records.forEach((r) => attempts.set(r.k, [...(attempts.get(r.k) ?? []), outcome(r.id)]));
+    try {
+      const result = await invoke(target, payload, options);
+      let failed = new Set<string>();
+      if (result.ok) {
+        const response = JSON.parse(result.payload.toString('utf8') || 'null') as SQSBatchResponse | null;
+        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      }
+      note((id) => (!result.ok ? (result.errorType ?? 'error') : failed.has(id) ? 'reported' : 'ok'));
+      return result;
+    } catch (error) {
+      note(() => `threw ${(error as Error).name}`);
+      throw error;
+    }
+  };
 }
 
 async function main(): Promise<void> {
@@ -127,6 +164,7 @@ async function main(): Promise<void> {
     servicesEndpoint: moto?.endpoint,
   };
   let dev = await DevServer.start(devOptions);
+  watchBatches(dev);
   const config = { endpoint: dev.servicesEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'soak', secretAccessKey: 'soak' } };
   const sqs = new SQSClient(config);
   const ddb = new DynamoDBClient(config);
@@ -185,6 +223,7 @@ async function main(): Promise<void> {
           const starting = Date.now();
           // The assembly was synthesized by the first start; a restart after no code change needs no synth.
           dev = await DevServer.start({ ...devOptions, synth: false });
+          watchBatches(dev);
           restart = { atDone: done, closeMs: starting - closing, startMs: Date.now() - starting };
           restarting = false;
         }
@@ -260,13 +299,18 @@ async function main(): Promise<void> {
     const inTable = new Set(processed);
     const inDlq = new Set(deadLettered);
     const both = [...inDlq].filter((k) => inTable.has(k));
+    // Processed and dead-lettered is at-least-once delivery when every receive failed: the job was written by an
+    // invocation that was killed before it answered. A success that was dead-lettered anyway is a double count.
+    const failedEveryTime = (k: number) => (attempts.get(k) ?? []).length > 0 && !(attempts.get(k) ?? []).includes('ok');
+    const doneThenDeadLettered = both.filter(failedEveryTime);
+    const doubleCounted = both.filter((k) => !failedEveryTime(k));
     const lost = Array.from({ length: total }, (_, k) => k).filter((k) => !inTable.has(k) && !inDlq.has(k));
     const twiceInDlq = deadLettered.length - inDlq.size;
     const poisonProcessed = processed.filter(isPoison).length;
     const goodDead = deadLettered.filter((k) => !isPoison(k));
     done = processed.length;
     dead = deadLettered.length;
-    const exact = done + dead === total && both.length === 0 && lost.length === 0 && twiceInDlq === 0 && poisonProcessed === 0;
+    const exact = done + dead - doneThenDeadLettered.length === total && doubleCounted.length === 0 && lost.length === 0 && twiceInDlq === 0 && poisonProcessed === 0;
 
     const list = (numbers: number[]) => `${numbers.slice(0, 10).join(', ')}${numbers.length > 10 ? ', …' : ''}`;
     const by = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${n} ${f}`).join(', ');
@@ -274,14 +318,15 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `sent ${total} (${poison} poison${backlog > 0 ? `, at most ${backlog} queued at a time` : ', all at once'}) in ${(sendMs / 1000).toFixed(1)} s; processed ${done} + dead-lettered ${dead} = ${done + dead} after ${seconds.toFixed(1)} s (${(total / seconds).toFixed(1)} messages/s)`,
+        `sent ${total} (${poison} poison${backlog > 0 ? `, at most ${backlog} queued at a time` : ', all at once'}) in ${(sendMs / 1000).toFixed(1)} s; processed ${done} + dead-lettered ${dead}${doneThenDeadLettered.length ? ` - both ${doneThenDeadLettered.length}` : ''} = ${done + dead - doneThenDeadLettered.length} after ${seconds.toFixed(1)} s (${(total / seconds).toFixed(1)} messages/s)`,
         faults
           ? `faults: ${killCount} environment(s) SIGKILLed every ${killEverySeconds} s${killCount ? ` (${by(kills)})` : ''}, ${interruptedCount} invocation(s) cut short by them (Runtime.ExitError${interruptedCount ? `: ${by(interrupted)}` : ''}); ` +
             (restartAt === 0 ? 'no restart' : restart ? `dev restarted once at ${restart.atDone} done: close ${(restart.closeMs / 1000).toFixed(1)} s + start ${(restart.startMs / 1000).toFixed(1)} s = ${((restart.closeMs + restart.startMs) / 1000).toFixed(1)} s` : `restart not done (--restart-at ${restartAt} not reached)`)
           : 'faults: none (--no-faults)',
         ...(goodDead.length ? [`${goodDead.length} good message(s) dead-lettered (received ${maxReceiveCount} times without success: killed, or processing outlasted the visibility timeout): ${list(goodDead)}`] : []),
-        ...(both.length ? [`${both.length} message(s) both processed and dead-lettered: ${list(both)}`] : []),
-        ...(lost.length ? [`${lost.length} message(s) neither processed nor dead-lettered: ${list(lost)}`] : []),
+        ...(doneThenDeadLettered.length ? [`${doneThenDeadLettered.length} of them processed too, by an invocation killed before it answered (every one of their receives failed: ${[...new Set(doneThenDeadLettered.flatMap((k) => attempts.get(k)!))].join(', ')}), so counted once above: ${list(doneThenDeadLettered)}`] : []),
+        ...(doubleCounted.length ? [`${doubleCounted.length} message(s) processed and dead-lettered although a receive succeeded (the poller did not delete them): ${doubleCounted.map((k) => `${k} [${(attempts.get(k) ?? []).join(', ')}]`).slice(0, 10).join('; ')}`] : []),
+        ...(lost.length ? [`${lost.length} message(s) neither processed nor dead-lettered: ${lost.map((k) => `${k} [${(attempts.get(k) ?? []).join(', ')}]`).slice(0, 10).join('; ')}`] : []),
         ...(twiceInDlq ? [`${twiceInDlq} message(s) dead-lettered twice`] : []),
         ...(poisonProcessed ? [`${poisonProcessed} poison message(s) processed`] : []),
         ...(warnings.size ? [`dev warnings: ${by(warnings)}`] : []),
