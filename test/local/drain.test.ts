@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -7,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { PROJECT_ROOT } from '../helpers';
 import { writeAssembly } from './fixture';
 import { eventually } from './processes';
+import { startLocalCli } from './serve-cli';
 
 // Ctrl-C on `lambdakit local` while a synchronous invocation runs: the caller still gets its answer.
 let assembly: string;
@@ -25,16 +25,7 @@ after(() => {
   fs.rmSync(assembly, { recursive: true, force: true });
 });
 
-async function startLocal() {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), 'local', '--port', '0', '--app', assembly, '--no-reports'], { cwd, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  assert.ok(await eventually(() => /http:\/\/127\.0\.0\.1:\d+/.test(stdout), 20_000), stderr);
-  return { child, exited, url: /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0], stderr: () => stderr };
-}
+const startLocal = () => startLocalCli(assembly, cwd);
 
 /** A RequestResponse invocation; resolves with the status and body, or the connection error. */
 function invoke(url: string, ms: number): Promise<{ status?: number; body?: string; error?: string }> {

@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -7,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { PROJECT_ROOT } from '../helpers';
 import { writeAssembly } from './fixture';
 import { eventually } from './processes';
+import { startLocalCli } from './serve-cli';
 
 // `lambdakit local` as a user runs it, in a project directory of its own (the journal lives in
 // <project>/.lambdakit/async), killed and started again.
@@ -35,26 +35,7 @@ after(() => {
   fs.rmSync(assembly, { recursive: true, force: true });
 });
 
-interface Server {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  readonly exited: Promise<number | null>;
-  stderr(): string;
-}
-
-async function startLocal(maxEnvironments: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), 'local', '--port', '0', '--app', assembly, '--no-reports', '--max-environments', String(maxEnvironments)], {
-    cwd,
-    env: { ...process.env, NODE_NO_WARNINGS: '1', AWS_ENDPOINT_URL: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  assert.ok(await eventually(() => /http:\/\/127\.0\.0\.1:\d+/.test(stdout), 20_000), stderr);
-  return { child, url: /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)![0], exited, stderr: () => stderr };
-}
+const startLocal = (maxEnvironments: number) => startLocalCli(assembly, cwd, ['--max-environments', String(maxEnvironments)], { AWS_ENDPOINT_URL: '' });
 
 /** One Event invocation through the Invoke API; resolves to the request id of its 202. */
 function sendEvent(url: string, payload: object): Promise<string> {
