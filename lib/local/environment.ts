@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LambdakitError } from '../errors';
-import type { NextEvent, RuntimeApiServer, RuntimeReply } from './runtime-api';
+import type { NextEvent, ReplyRefusal, RuntimeApiServer, RuntimeReply } from './runtime-api';
 import { killEnvironment, reapEnvironment, spawnEnvironment } from './supervisor';
 
 /** Everything an execution environment needs, with values already local. */
@@ -150,6 +150,11 @@ export class ExecutionEnvironment {
   private midLine = false;
   /** Set by kill(): a process not spawned yet is not spawned at all. */
   private killRequested = false;
+  /**
+   * Where the runtime is in Lambda's runtime state machine (rapid's names), which decides how a
+   * reply is answered: only a runtime `Running` an invocation may post its response or error.
+   */
+  private runtimeState: 'Started' | 'Ready' | 'Running' | 'RuntimeResponseSentState' = 'Started';
 
   /**
    * @param provisioned an environment of provisioned concurrency: initialised ahead of any request,
@@ -189,7 +194,7 @@ export class ExecutionEnvironment {
   private async launch(command: string, args: string[]): Promise<void> {
     let address: string;
     try {
-      address = await this.api.open(this.id, { next: (deliver) => this.onNext(deliver), reply: (reply) => this.onReply(reply) });
+      address = await this.api.open(this.id, { next: (deliver) => this.onNext(deliver), refuses: (reply) => this.refuses(reply), reply: (reply) => this.onReply(reply) });
     } catch (error) {
       this.onExit(null, null, (error as Error).message);
       return;
@@ -298,6 +303,8 @@ export class ExecutionEnvironment {
   }
 
   private onNext(deliver: (event: NextEvent) => void): void {
+    // As in rapid, asking again while running an invocation leaves it running: its answer is still awaited.
+    if (this.runtimeState !== 'Running') this.runtimeState = 'Ready';
     if (this.state === 'starting') {
       this.initDurationMs = performance.now() - this.startedAt;
       if (this.initTimer) clearTimeout(this.initTimer);
@@ -310,6 +317,7 @@ export class ExecutionEnvironment {
   private deliver(deliver: (event: NextEvent) => void): void {
     const current = this.current!;
     current.deliveredAt = performance.now();
+    this.runtimeState = 'Running';
     const deadlineMs = Date.now() + this.spec.timeoutSeconds * 1000;
     current.timer = setTimeout(() => {
       this.timedOut = true;
@@ -335,6 +343,26 @@ export class ExecutionEnvironment {
     });
   }
 
+  /**
+   * Whether a response or error is refused, as Lambda's Runtime API refuses it (rapid, in the Runtime
+   * Interface Emulator): a runtime not running an invocation (still initialising, waiting for an event,
+   * or having answered already) gets a 403 InvalidStateTransition; one running an invocation that
+   * names another request id gets a 400 InvalidRequestID — and so does a reply to an invocation
+   * that timed out or ran out of memory, whose environment is being killed: it never reaches the caller.
+   */
+  private refuses(reply: RuntimeReply): ReplyRefusal | undefined {
+    if (reply.kind === 'init-error') return undefined;
+    const invalidRequestId: ReplyRefusal = { status: 400, errorType: 'InvalidRequestID', errorMessage: 'Invalid request ID' };
+    if (this.timedOut || this.oomKilled || this.killRequested || this.state === 'dead') return invalidRequestId;
+    if (this.runtimeState !== 'Running') {
+      const to = reply.kind === 'response' ? 'InvocationResponse' : 'InvocationErrorResponse';
+      return { status: 403, errorType: 'InvalidStateTransition', errorMessage: `State transition from ${this.runtimeState} to ${to} failed for runtime. Error: State transition is not allowed` };
+    }
+    const current = this.current;
+    if (!current || current.done || current.reply || current.request.requestId !== reply.requestId) return invalidRequestId;
+    return undefined;
+  }
+
   private onReply(reply: RuntimeReply): void {
     const current = this.current;
     if (reply.kind === 'init-error') {
@@ -344,7 +372,9 @@ export class ExecutionEnvironment {
       this.stopProcesses();
       return;
     }
-    if (!current || current.done || current.reply || current.request.requestId !== reply.requestId) return;
+    if (this.refuses(reply)) return;
+    if (!current || current.done || current.reply) return;
+    this.runtimeState = 'RuntimeResponseSentState';
     // The function is done: stop its clock now. Its last log lines were written to the stdout pipe
     // before this request, but may be read after it; finishing on the next turn lets this poll
     // phase deliver them, so they land before END as in CloudWatch.

@@ -8,10 +8,23 @@ export type RuntimeReply =
   | { readonly kind: 'error'; readonly requestId: string; readonly errorType: string; readonly body: Buffer }
   | { readonly kind: 'init-error'; readonly errorType: string; readonly body: Buffer };
 
+/**
+ * Why an environment refuses a runtime's reply, answered as Lambda's Runtime API answers it (the
+ * Runtime Interface Emulator's rapid: `RenderInvalidRequestID`, `RenderForbiddenWithTypeMsg`):
+ * its status and `{ errorMessage, errorType }`.
+ */
+export interface ReplyRefusal {
+  readonly status: 400 | 403;
+  readonly errorType: string;
+  readonly errorMessage: string;
+}
+
 /** The environment side the Runtime API talks to. */
 export interface RuntimeApiClient {
   /** The runtime asks for its next event; `deliver` is called once one is assigned. */
   next(deliver: (event: NextEvent) => void): void;
+  /** Asked before `reply` for every invocation response or error: a refusal is sent back and `reply` is not called. */
+  refuses?(reply: RuntimeReply): ReplyRefusal | undefined;
   reply(reply: RuntimeReply): void;
 }
 
@@ -130,7 +143,13 @@ export class RuntimeApiServer {
       const invocation = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
       if (req.method === 'POST' && invocation) {
         const [, requestId, kind] = invocation;
-        client.reply(kind === 'response' ? { kind: 'response', requestId, body } : { kind: 'error', requestId, errorType: errorType || errorTypeOf(body), body });
+        const reply: RuntimeReply = kind === 'response' ? { kind: 'response', requestId, body } : { kind: 'error', requestId, errorType: errorType || errorTypeOf(body), body };
+        const refusal = client.refuses?.(reply);
+        if (refusal) {
+          refuse(res, refusal);
+          return;
+        }
+        client.reply(reply);
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"OK"}');
         return;
       }
@@ -162,6 +181,16 @@ function eventHeaders(event: NextEvent): http.OutgoingHttpHeaders {
   if (event.clientContext) headers['lambda-runtime-client-context'] = asciiJson(event.clientContext);
   if (event.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = asciiJson(event.cognitoIdentity);
   return headers;
+}
+
+/**
+ * A refused reply, in the shape rapid renders it: the status, `Content-Type: application/json` and
+ * `{"errorMessage":…,"errorType":…}` (Go's JSON encoder ends it with a newline), no other header.
+ */
+function refuse(res: http.ServerResponse, refusal: ReplyRefusal): void {
+  if (!canRespond(res)) return;
+  const text = `${JSON.stringify({ errorMessage: refusal.errorMessage, errorType: refusal.errorType })}\n`;
+  res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
 function notFound(res: http.ServerResponse): void {
