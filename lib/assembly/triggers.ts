@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AssemblyModel, FunctionModel, ResourceModel, StackModel, TemplateValue } from './model';
 
 /**
@@ -23,6 +24,10 @@ export interface FunctionTarget {
 
 export interface HttpRouteWiring {
   readonly kind: 'http' | 'rest' | 'url';
+  /**
+   * The id the service would give the API (10 lowercase letters and digits) or the function URL (32),
+   * derived from the API's stack and logical id or the URL's function and qualifier: the same on every run.
+   */
   readonly apiId: string;
   readonly method: string;
   readonly path: string;
@@ -32,6 +37,10 @@ export interface HttpRouteWiring {
   readonly target: FunctionTarget;
   /** The CORS settings of the route's HTTP API (`CorsConfiguration`) or function URL (`Cors`). @default - none */
   readonly cors?: CorsWiring;
+  /** A REST API's `BinaryMediaTypes`: request bodies of these types reach the function base64-encoded. @default - none */
+  readonly binaryMediaTypes?: readonly string[];
+  /** A function URL's `AuthType`. @default - not a function URL */
+  readonly authType?: 'NONE' | 'AWS_IAM';
 }
 
 /**
@@ -341,7 +350,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           if (!target || !api) continue;
           const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : routeKey.split(' ');
           const format = String(integration?.properties.PayloadFormatVersion ?? '2.0') === '1.0' ? '1.0' : '2.0';
-          wiring.routes.push({ kind: 'http', apiId: api.logicalId, method, path, payloadFormat: format, target, cors: corsOf(api.resource.properties.CorsConfiguration) });
+          wiring.routes.push({ kind: 'http', apiId: localId(`${api.stackName}/${api.logicalId}`, 10), method, path, payloadFormat: format, target, cors: corsOf(api.resource.properties.CorsConfiguration) });
           break;
         }
         case 'AWS::ApiGateway::Method': {
@@ -350,27 +359,31 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           const stage = api && stack.resources.find((s) => s.type === 'AWS::ApiGateway::Stage' && refs.resourceOf(stack, s.properties.RestApiId, ['AWS::ApiGateway::RestApi'])?.logicalId === api.logicalId);
           if (integration?.Type === 'MOCK' && api) {
             const response = mockResponseOf(integration);
-            if (response) wiring.mockRoutes.push({ kind: 'rest', apiId: api.logicalId, method: String(p.HttpMethod), path: restPath(p.ResourceId, byId), stage: String(stage?.properties.StageName ?? 'prod'), response });
+            if (response) wiring.mockRoutes.push({ kind: 'rest', apiId: localId(`${api.stackName}/${api.logicalId}`, 10), method: String(p.HttpMethod), path: restPath(p.ResourceId, byId), stage: String(stage?.properties.StageName ?? 'prod'), response });
             continue;
           }
           if (!integration || integration.Type !== 'AWS_PROXY') continue;
           const target = refs.targetOf(stack, integration.Uri);
           if (!target || !api) continue;
+          const binaryMediaTypes = api.resource.properties.BinaryMediaTypes;
           wiring.routes.push({
             kind: 'rest',
-            apiId: api.logicalId,
+            apiId: localId(`${api.stackName}/${api.logicalId}`, 10),
             method: String(p.HttpMethod),
             path: restPath(p.ResourceId, byId),
             payloadFormat: '1.0',
             stage: String(stage?.properties.StageName ?? 'prod'),
             target,
+            binaryMediaTypes: Array.isArray(binaryMediaTypes) ? binaryMediaTypes.filter((t): t is string => typeof t === 'string') : [],
           });
           break;
         }
         case 'AWS::Lambda::Url': {
           const target = refs.targetOf(stack, p.TargetFunctionArn, p.Qualifier);
           if (!target) continue;
-          wiring.routes.push({ kind: 'url', apiId: `url:${target.fn.constructPath}`, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors) });
+          const authType = p.AuthType === 'AWS_IAM' ? 'AWS_IAM' : 'NONE';
+          const urlId = localId(`${target.fn.stackName}/${target.fn.logicalId}:${target.qualifier}`, 32);
+          wiring.routes.push({ kind: 'url', apiId: urlId, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors), authType });
           break;
         }
         case 'AWS::Lambda::EventSourceMapping': {
@@ -502,6 +515,19 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
     }
   }
   return wiring;
+}
+
+/**
+ * A stand-in for an id the service assigns at deploy time (an API id, a function URL id): `length`
+ * lowercase letters and digits derived from `seed`, so it is the same on every run.
+ */
+function localId(seed: string, length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  for (let round = 0; out.length < length; round++) {
+    for (const byte of createHash('sha256').update(`${round}:${seed}`).digest()) if (out.length < length) out += alphabet[byte % alphabet.length];
+  }
+  return out;
 }
 
 /** A CORS block of an HTTP API or function URL; CloudFormation spells its fields in PascalCase, API exports in camelCase. */

@@ -226,7 +226,7 @@ export class DevServer {
     const invoker = this.invoker();
     const routeTargets = new Map<GatewayRoute, DevTarget>();
     const routes: GatewayRoute[] = this.wiring.routes.map((r) => {
-      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath, cors: r.cors };
+      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath, cors: r.cors, binaryMediaTypes: r.binaryMediaTypes, authType: r.authType };
       routeTargets.set(route, toDevTarget(r.target));
       return route;
     });
@@ -237,6 +237,7 @@ export class DevServer {
       port,
       host,
       allowedHosts: this.options.allowedHosts,
+      region: this.clients?.region,
       onError: (message) => this.event('warn', `gateway: ${message}`),
       invoke: (route, event) => invoker.invoke(routeTargets.get(route)!, event, `${route.method} ${route.path}`),
     });

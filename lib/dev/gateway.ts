@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CorsWiring, MockResponseWiring } from '../assembly/triggers';
 import { LambdakitError } from '../errors';
+import { functionUrlEvent, httpApiEvent, httpApiV1Event, restApiEvent, type ReceivedRequest } from '../events/http';
 import { canRespond, drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from '../local/http-guard';
 
 /** An API's CORS settings (HTTP API `CorsConfiguration`, function URL `Cors`). */
@@ -13,7 +12,7 @@ export type GatewayMockResponse = MockResponseWiring;
 
 /** One route the gateway serves, as API Gateway or a function URL would. */
 export interface GatewayRoute {
-  /** Which API the route belongs to (its logical id, or `url:<function>` for function URLs). */
+  /** The id of the route's API (10 lowercase letters and digits) or function URL (32), as the service would give it. */
   readonly apiId: string;
   /** `http` (HTTP API), `rest` (REST API) or `url` (function URL). */
   readonly kind: 'http' | 'rest' | 'url';
@@ -39,6 +38,13 @@ export interface GatewayRoute {
    * @default - the route invokes its function
    */
   readonly mock?: GatewayMockResponse;
+  /**
+   * A REST API's `BinaryMediaTypes`: request bodies of these types are delivered base64-encoded.
+   * @default - none: REST request bodies are delivered as text
+   */
+  readonly binaryMediaTypes?: readonly string[];
+  /** A function URL's `AuthType` (`requestContext.accountId` is `anonymous` for NONE). @default 'NONE' */
+  readonly authType?: 'NONE' | 'AWS_IAM';
 }
 
 /** What invoking a route's function returned. */
@@ -63,6 +69,8 @@ export interface GatewayOptions extends RequestTimeouts {
   readonly onRequest?: (entry: GatewayLogEntry) => void;
   /** Account id put in request contexts. @default '123456789012' */
   readonly accountId?: string;
+  /** Region in the API and function URL host names of events. @default 'us-east-1' */
+  readonly region?: string;
   /**
    * `Host` names to accept besides loopback ones (and the bind address), as Vite's `server.allowedHosts`;
    * `.example.com` accepts the domain and its subdomains.
@@ -160,136 +168,6 @@ export function matchRoute(routes: readonly GatewayRoute[], method: string, path
     if (params) return { route, pathParameters: params, resourcePath };
   }
   return undefined;
-}
-
-function isText(contentType: string | undefined): boolean {
-  if (!contentType) return true;
-  return /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i.test(contentType);
-}
-
-function requestTime(now: Date): string {
-  // API Gateway's format: 23/Nov/2026:10:12:13 +0000
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(now.getUTCDate())}/${months[now.getUTCMonth()]}/${now.getUTCFullYear()}:${p(now.getUTCHours())}:${p(now.getUTCMinutes())}:${p(now.getUTCSeconds())} +0000`;
-}
-
-interface IncomingParts {
-  readonly method: string;
-  readonly url: URL;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
-  readonly sourceIp: string;
-}
-
-/** The payload format 2.0 event of an HTTP API route or function URL. */
-export function toEventV2(req: IncomingParts, match: Match, accountId: string): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (name === 'cookie') {
-      cookies.push(...[value].flat().join('; ').split(/;\s*/).filter(Boolean));
-      continue;
-    }
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const query: Record<string, string> = {};
-  for (const key of new Set(req.url.searchParams.keys())) query[key] = req.url.searchParams.getAll(key).join(',');
-  const text = isText(headers['content-type']);
-  const now = new Date();
-  const routeKey = match.route.kind === 'url' ? '$default' : match.route.path === '$default' ? '$default' : `${match.route.method} ${match.route.path}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: req.url.pathname,
-    rawQueryString: req.url.search.replace(/^\?/, ''),
-    cookies: cookies.length ? cookies : undefined,
-    headers,
-    queryStringParameters: Object.keys(query).length ? query : undefined,
-    pathParameters: Object.keys(match.pathParameters).length ? match.pathParameters : undefined,
-    requestContext: {
-      accountId,
-      apiId: match.route.apiId,
-      domainName: headers.host ?? '127.0.0.1',
-      domainPrefix: (headers.host ?? '127').split('.')[0],
-      http: { method: req.method, path: req.url.pathname, protocol: 'HTTP/1.1', sourceIp: req.sourceIp, userAgent: headers['user-agent'] ?? '' },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: requestTime(now),
-      timeEpoch: now.getTime(),
-    },
-    body: req.body.length ? (text ? req.body.toString('utf8') : req.body.toString('base64')) : undefined,
-    isBase64Encoded: req.body.length > 0 && !text,
-  };
-}
-
-/** The payload format 1.0 event of a REST API proxy method. */
-export function toEventV1(req: IncomingParts, match: Match, accountId: string): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiHeaders: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    const values = [value].flat();
-    headers[name] = values[values.length - 1];
-    multiHeaders[name] = values;
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const key of new Set(req.url.searchParams.keys())) {
-    const all = req.url.searchParams.getAll(key);
-    query[key] = all[all.length - 1];
-    multiQuery[key] = all;
-  }
-  const text = isText(headers['content-type']);
-  const now = new Date();
-  const stage = match.route.stage ?? 'api';
-  const hasQuery = Object.keys(query).length > 0;
-  const hasParams = Object.keys(match.pathParameters).length > 0;
-  return {
-    resource: match.route.path,
-    path: match.resourcePath,
-    httpMethod: req.method,
-    headers,
-    multiValueHeaders: multiHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: hasParams ? match.pathParameters : null,
-    stageVariables: null,
-    requestContext: {
-      accountId,
-      apiId: match.route.apiId,
-      authorizer: undefined,
-      protocol: 'HTTP/1.1',
-      httpMethod: req.method,
-      identity: {
-        sourceIp: req.sourceIp,
-        userAgent: headers['user-agent'] ?? null,
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        user: null,
-        userArn: null,
-      },
-      path: req.url.pathname,
-      stage,
-      requestId: randomUUID(),
-      requestTimeEpoch: now.getTime(),
-      resourceId: match.route.path,
-      resourcePath: match.route.path,
-    },
-    body: req.body.length ? (text ? req.body.toString('utf8') : req.body.toString('base64')) : null,
-    isBase64Encoded: req.body.length > 0 && !text,
-  };
 }
 
 interface HttpResponse {
@@ -410,11 +288,6 @@ function mockResponse(mock: GatewayMockResponse, origin: string | undefined): Ht
   return { status: mock.statusCode, headers, body: Buffer.from(mock.body ?? '', 'utf8') };
 }
 
-/** The smallest size a body of `bytes` takes in the event JSON: text as is (escaping only adds), binary as base64. */
-function eventBodyBytes(bytes: number, text: boolean): number {
-  return text ? bytes : Math.ceil(bytes / 3) * 4;
-}
-
 function tooLarge(bytes: number | undefined): HttpResponse {
   const response = json(413, { message: 'Request Entity Too Large' }, `the request's event ${bytes === undefined ? 'would exceed' : `is ${bytes} bytes, over`} Lambda's ${MAX_EVENT_BYTES}-byte payload limit for synchronous invocations; the function was not invoked`);
   return { ...response, headers: { ...response.headers, 'x-amzn-errortype': ERROR_TYPES[413], connection: 'close' } };
@@ -530,12 +403,12 @@ export class Gateway {
         return;
       }
     }
-    const text = isText(req.headers['content-type']);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (eventBodyBytes(size, text) > MAX_EVENT_BYTES) {
+      // The event holds at least the body's bytes; the exact size (base64 is larger) is checked on the event.
+      if (size > MAX_EVENT_BYTES) {
         // Stop reading: the connection closes once the answer is out.
         this.send(res, tooLarge(undefined), req, started);
         return;
@@ -551,9 +424,7 @@ export class Gateway {
       this.send(res, mockResponse(match.route.mock, origin), req, started, match.route);
       return;
     }
-    const parts: IncomingParts = { method, url, headers: req.headers, body: Buffer.concat(chunks), sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' };
-    const accountId = this.options.accountId ?? '123456789012';
-    const event = JSON.stringify(match.route.payloadFormat === '1.0' ? toEventV1(parts, match, accountId) : toEventV2(parts, match, accountId));
+    const event = JSON.stringify(this.eventFor(match, req, method, url, Buffer.concat(chunks)));
     const eventBytes = Buffer.byteLength(event);
     if (eventBytes > MAX_EVENT_BYTES) {
       this.send(res, tooLarge(eventBytes), req, started, match.route);
@@ -568,6 +439,26 @@ export class Gateway {
       response = { ...response, headers: { ...headers, ...corsResponseHeaders(cors, origin) } };
     }
     this.send(res, response, req, started, match.route);
+  }
+
+  /** The event the route's service would send for this request, built by lib/events from what arrived. */
+  private eventFor(match: Match, req: http.IncomingMessage, method: string, url: URL, body: Buffer): unknown {
+    const route = match.route;
+    const received: ReceivedRequest = {
+      method,
+      target: req.url?.startsWith('/') ? req.url : `${url.pathname}${url.search}`,
+      prefix: route.kind !== 'http' && route.stage ? `/${route.stage}` : undefined,
+      rawHeaders: req.rawHeaders,
+      body,
+      sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+      port: req.socket.localPort ?? this.port,
+      protocol: 'http',
+    };
+    const environment = { accountId: this.options.accountId, region: this.options.region, received };
+    if (route.kind === 'url') return functionUrlEvent({ ...environment, urlId: route.apiId, authType: route.authType });
+    const routed = { ...environment, apiId: route.apiId, routeKey: route.path === '$default' ? '$default' : `${route.method} ${route.path}`, pathParameters: match.pathParameters };
+    if (route.kind === 'rest') return restApiEvent({ ...routed, stage: route.stage, binaryMediaTypes: route.binaryMediaTypes });
+    return route.payloadFormat === '1.0' ? httpApiV1Event(routed) : httpApiEvent(routed);
   }
 
   private send(res: http.ServerResponse, response: HttpResponse, req: http.IncomingMessage, started: number, route?: GatewayRoute): void {

@@ -1,5 +1,33 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, LambdaFunctionURLEvent } from 'aws-lambda';
-import { EventContext, LOWER_ALNUM, UPPER_ALNUM, invalidOption, type EventEnvironment } from './context';
+import { createHash } from 'node:crypto';
+import type { APIGatewayEventRequestContext, APIGatewayProxyEvent, APIGatewayProxyEventV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import { EventContext, LOWER_ALNUM, invalidOption, type EventEnvironment } from './context';
+
+/**
+ * An HTTP request as a local front door (the `lambdakit dev` gateway) received it, handed to a
+ * builder as it arrived so the builder, not the front door, decides what the service would deliver.
+ */
+export interface ReceivedRequest {
+  /** The method as sent. */
+  readonly method: string;
+  /** The request target as sent, percent-encoding kept: path and query, e.g. `/prod/users/42?a=1&a=2`. */
+  readonly target: string;
+  /**
+   * The leading part of the path that only exists locally (a REST stage `/prod` is also in
+   * `requestContext.path`; a function URL's `/url/<function>` is not part of its path at all).
+   * @default - none
+   */
+  readonly prefix?: string;
+  /** Header names and values in arrival order, names as the client spelled them (Node's `rawHeaders`). */
+  readonly rawHeaders: readonly string[];
+  /** The body bytes. */
+  readonly body: Uint8Array;
+  /** The address of the TCP peer. */
+  readonly sourceIp: string;
+  /** The port the client connected to (X-Forwarded-Port). */
+  readonly port: number;
+  /** The protocol the client used (X-Forwarded-Proto). @default 'http' */
+  readonly protocol?: 'http' | 'https';
+}
 
 /** The HTTP request behind an API Gateway, function URL or ALB event. */
 export interface HttpRequestOptions extends EventEnvironment {
@@ -41,6 +69,13 @@ export interface HttpRequestOptions extends EventEnvironment {
    * @default true
    */
   readonly clientHeaders?: boolean;
+  /**
+   * A request that really arrived: method, path, query, headers, body and client address come from
+   * it (the options above for those must be left out), and the body is base64-encoded exactly when
+   * the service would encode it.
+   * @default - the request is built from the options above
+   */
+  readonly received?: ReceivedRequest;
 }
 
 /** A request that reaches its handler through a route (API Gateway). */
@@ -71,11 +106,27 @@ export interface HttpApiEventOptions extends RoutedRequestOptions {
 export interface RestApiEventOptions extends RoutedRequestOptions {
   /** Stage name (also the first segment of `requestContext.path`). @default 'prod' */
   readonly stage?: string;
+  /**
+   * The API's `BinaryMediaTypes` (`image/png`, `image/*`, `*\/*`): a received body is base64-encoded
+   * only when its Content-Type matches one; otherwise REST APIs pass it as text.
+   * @default - none: every received body is text
+   */
+  readonly binaryMediaTypes?: readonly string[];
+  /**
+   * The id API Gateway gives the matched resource (6 lowercase letters and digits).
+   * @default - derived from the API id and the resource path, so it is the same for every request to a resource
+   */
+  readonly resourceId?: string;
 }
 
 export interface FunctionUrlEventOptions extends HttpRequestOptions {
   /** The 32-character id in the function URL's host name. @default - generated */
   readonly urlId?: string;
+  /**
+   * The URL's `AuthType`: `NONE` gives `requestContext.accountId` `anonymous`, `AWS_IAM` the caller's account.
+   * @default 'NONE'
+   */
+  readonly authType?: 'NONE' | 'AWS_IAM';
 }
 
 /** The request after the route key and defaults are applied. */
@@ -94,6 +145,10 @@ export interface ResolvedRequest {
   readonly sourceIp: string;
   readonly userAgent: string;
   readonly clientHeaders: boolean;
+  /** The query string as the client sent it. @default - encoded from `query` */
+  readonly rawQueryString?: string;
+  /** The port and protocol the client connected to. @default - the service's (443, https) */
+  readonly forwarded?: { readonly port: number; readonly proto: 'http' | 'https' };
 }
 
 const DEFAULT_USER_AGENT = 'curl/8.5.0';
@@ -102,7 +157,8 @@ const DEFAULT_USER_AGENT = 'curl/8.5.0';
  * Applies a route key (`GET /users/{id}`) to the request: the method and path
  * come from it unless given, and path parameters are read from the path.
  */
-export function resolveRequest(options: RoutedRequestOptions): ResolvedRequest {
+export function resolveRequest(options: RoutedRequestOptions, binaryBody: (contentType: string | undefined) => boolean = isBinaryContentType): ResolvedRequest {
+  if (options.received) return resolveReceived(options, options.received, binaryBody);
   const route = parseRouteKey(options.routeKey);
   const pathParameters: Record<string, string> = { ...(options.pathParameters ?? {}) };
   let path = options.path;
@@ -134,6 +190,69 @@ export function resolveRequest(options: RoutedRequestOptions): ResolvedRequest {
     userAgent,
     clientHeaders,
   };
+}
+
+/**
+ * A received request as the service sees it: the local prefix taken off the path, the query parsed
+ * from the raw query string, repeated headers kept (under the first spelling of the name), and the
+ * body text or base64 as `binaryBody` says for its Content-Type.
+ */
+function resolveReceived(options: RoutedRequestOptions, received: ReceivedRequest, binaryBody: (contentType: string | undefined) => boolean): ResolvedRequest {
+  const given = (['method', 'path', 'query', 'headers', 'cookies', 'body', 'isBase64Encoded', 'sourceIp'] as const).filter((name) => options[name] !== undefined);
+  if (given.length) invalidOption(given[0], 'cannot be given with a received request, which carries it', options[given[0]], 'pass the request as received only');
+  const at = received.target.indexOf('?');
+  const fullPath = at < 0 ? received.target : received.target.slice(0, at);
+  const rawQuery = at < 0 ? '' : received.target.slice(at + 1);
+  const prefix = received.prefix ?? '';
+  const path = prefix && fullPath.startsWith(prefix) ? fullPath.slice(prefix.length) || '/' : fullPath;
+  const query = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(rawQuery)) query.set(name, [...(query.get(name) ?? []), value]);
+  const headers = new Map<string, [string, string[]]>();
+  for (let i = 0; i + 1 < received.rawHeaders.length; i += 2) {
+    const [name, value] = [received.rawHeaders[i], received.rawHeaders[i + 1]];
+    const entry = headers.get(name.toLowerCase());
+    if (entry) entry[1].push(value);
+    else headers.set(name.toLowerCase(), [name, [value]]);
+  }
+  const route = parseRouteKey(options.routeKey);
+  const hasBody = received.body.length > 0;
+  const isBase64Encoded = hasBody && binaryBody(headers.get('content-type')?.[1][0]);
+  const bytes = Buffer.from(received.body.buffer, received.body.byteOffset, received.body.byteLength);
+  return {
+    method: received.method.toUpperCase(),
+    path,
+    resource: route?.path,
+    pathParameters: { ...(options.pathParameters ?? {}) },
+    query: [...query.entries()],
+    headers: [...headers.values()],
+    body: hasBody ? bytes.toString(isBase64Encoded ? 'base64' : 'utf8') : undefined,
+    isBase64Encoded,
+    sourceIp: received.sourceIp,
+    userAgent: headers.get('user-agent')?.[1][0] ?? '',
+    clientHeaders: false,
+    rawQueryString: rawQuery,
+    forwarded: { port: received.port, proto: received.protocol ?? 'http' },
+  };
+}
+
+/**
+ * Whether HTTP APIs and function URLs deliver a body of this Content-Type base64-encoded:
+ * everything but text (`text/*`, JSON, XML, JavaScript, form data, GraphQL).
+ */
+export function isBinaryContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  return !/^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|[^;]*\+(json|xml))/i.test(contentType.trim());
+}
+
+/** Whether a REST API's `BinaryMediaTypes` (`image/png`, `image/*`, `*\/*`) cover a Content-Type. */
+export function matchesBinaryMediaTypes(contentType: string | undefined, binaryMediaTypes: readonly string[]): boolean {
+  if (!contentType) return false;
+  const [type, subtype] = contentType.split(';')[0].trim().toLowerCase().split('/');
+  return binaryMediaTypes.some((media) => {
+    // The API Gateway API escapes `/` as `~1` in some places (patch paths); templates may carry either.
+    const [t, st] = media.replace(/~1/g, '/').trim().toLowerCase().split('/');
+    return (t === '*' || t === type) && (st === '*' || st === subtype);
+  });
 }
 
 function entries(map: Readonly<Record<string, string | readonly string[]>> | undefined): [string, string[]][] {
@@ -201,11 +320,16 @@ export function requestHeaders(request: ResolvedRequest, context: EventContext, 
     set('Content-Type', request.isBase64Encoded ? 'application/octet-stream' : looksLikeJson(request.body) ? 'application/json' : 'text/plain');
     set('Content-Length', String(request.isBase64Encoded ? Buffer.from(request.body, 'base64').length : Buffer.byteLength(request.body)));
   }
+  const forwarded = request.forwarded ?? { proto, port: proto === 'https' ? 443 : 80 };
   set('X-Amzn-Trace-Id', traceHeader(context));
   set('X-Forwarded-For', request.sourceIp);
-  set('X-Forwarded-Port', proto === 'https' ? '443' : '80');
-  set('X-Forwarded-Proto', proto);
-  for (const [name, values] of request.headers) out.set(name.toLowerCase(), [name, values]);
+  set('X-Forwarded-Port', String(forwarded.port));
+  set('X-Forwarded-Proto', forwarded.proto);
+  for (const [name, values] of request.headers) {
+    // A client's own X-Forwarded-For is kept, with the address the service saw appended.
+    const value = name.toLowerCase() === 'x-forwarded-for' ? [`${values.join(', ')}, ${request.sourceIp}`] : values;
+    out.set(name.toLowerCase(), [name, value]);
+  }
   return [...out.values()];
 }
 
@@ -216,6 +340,22 @@ function looksLikeJson(body: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * API Gateway's own request id (HTTP API `requestId`, REST `extendedRequestId`): 16 characters of
+ * URL-safe base64 ending in `=`, e.g. `JKJaXmPLvHcESHA=`.
+ */
+export function apiGatewayRequestId(context: EventContext): string {
+  return `${context.bytes(11).toString('base64url')}=`;
+}
+
+/** `length` lowercase letters and digits derived from `seed`: the same seed gives the same id. */
+export function stableId(seed: string, length: number): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let out = '';
+  for (let i = 0; out.length < length; i++) out += LOWER_ALNUM[digest[i % digest.length] % LOWER_ALNUM.length];
+  return out;
 }
 
 /** API Gateway's `requestTime`: 23/Nov/2026:10:12:13 +0000. */
@@ -237,7 +377,7 @@ function payloadV2(request: ResolvedRequest, context: EventContext, host: string
   for (const [name, values] of request.query) query[name] = values.join(',');
   return {
     rawPath: request.path,
-    rawQueryString: rawQueryString(request.query),
+    rawQueryString: request.rawQueryString ?? rawQueryString(request.query),
     cookies: allCookies.length ? allCookies : undefined,
     headers,
     queryStringParameters: request.query.length ? query : undefined,
@@ -271,7 +411,7 @@ export function httpApiEvent(options: HttpApiEventOptions = {}): APIGatewayProxy
       domainPrefix: apiId,
       http: v2.http,
       // HTTP APIs use a short base64 id here, not a UUID (it is also the access log's $context.requestId).
-      requestId: `${context.chars(14, UPPER_ALNUM + 'abcdefghijklmnopqrstuvwxyz')}=`,
+      requestId: apiGatewayRequestId(context),
       routeKey,
       stage: options.stage ?? '$default',
       time: apiGatewayTime(context.now),
@@ -287,6 +427,7 @@ export function functionUrlEvent(options: FunctionUrlEventOptions = {}): LambdaF
   const context = new EventContext(options);
   const request = resolveRequest(options);
   const urlId = options.urlId ?? context.chars(32, LOWER_ALNUM);
+  if (!/^[a-z0-9]{32}$/.test(urlId)) invalidOption('urlId', `"${urlId}" is not 32 lowercase letters and digits`, urlId, 'leave it out to generate one');
   const domainName = `${urlId}.lambda-url.${context.region}.on.aws`;
   const v2 = payloadV2(request, context, domainName, options.cookies);
   return {
@@ -298,11 +439,13 @@ export function functionUrlEvent(options: FunctionUrlEventOptions = {}): LambdaF
     headers: v2.headers,
     queryStringParameters: v2.queryStringParameters,
     requestContext: {
-      accountId: 'anonymous',
+      // A URL without auth has no caller to name; with AWS_IAM it is the signing caller's account.
+      accountId: (options.authType ?? 'NONE') === 'NONE' ? 'anonymous' : context.accountId,
       apiId: urlId,
       domainName,
       domainPrefix: urlId,
       http: v2.http,
+      // Function URLs use the invocation's UUID here.
       requestId: context.uuid(),
       routeKey: '$default',
       stage: '$default',
@@ -314,17 +457,46 @@ export function functionUrlEvent(options: FunctionUrlEventOptions = {}): LambdaF
   };
 }
 
+/** The event an HTTP API route with payload format 1.0 sends: REST's shape, with `version` and HTTP API's ids. */
+export type HttpApiV1Event = APIGatewayProxyEvent & { readonly version: '1.0' };
+
 /** The event a REST API proxy integration (payload format 1.0) sends for a request. */
 export function restApiEvent(options: RestApiEventOptions = {}): APIGatewayProxyEvent {
   const context = new EventContext(options);
-  const request = resolveRequest(options);
+  const binaryMediaTypes = options.binaryMediaTypes ?? [];
+  // A received body is text unless the API declares its type binary; a sample's bytes are binary as given.
+  const request = resolveRequest(options, (contentType) => matchesBinaryMediaTypes(contentType, binaryMediaTypes));
   const apiId = options.apiId ?? context.chars(10, LOWER_ALNUM);
   const stage = options.stage ?? 'prod';
-  const domainName = `${apiId}.execute-api.${context.region}.amazonaws.com`;
-  // REST APIs keep header names as the client sent them and give both the last value and every value.
+  // Without a route key the request reaches a greedy proxy resource; the root path is its own resource.
+  const resource = request.resource ?? (request.path === '/' ? '/' : '/{proxy+}');
+  const event = payloadV1(request, context, { ...options, apiId, stage, resource });
+  return { ...event, requestContext: { ...event.requestContext, requestId: context.uuid(), resourceId: options.resourceId ?? stableId(`${apiId} ${resource}`, 6) } };
+}
+
+/** The event an HTTP API sends to a route whose integration has payload format 1.0. */
+export function httpApiV1Event(options: HttpApiEventOptions = {}): HttpApiV1Event {
+  const context = new EventContext(options);
+  const request = resolveRequest(options);
+  const apiId = options.apiId ?? context.chars(10, LOWER_ALNUM);
+  const stage = options.stage ?? '$default';
+  const resource = request.resource ?? '$default';
+  const event = payloadV1(request, context, { ...options, apiId, stage, resource });
+  const requestId = event.requestContext.extendedRequestId!;
+  // HTTP APIs have no resources (AWS's example carries `resourceId: null`) and one short request id.
+  const requestContext = { ...event.requestContext, requestId, resourceId: null as unknown as string };
+  return { version: '1.0', ...event, requestContext };
+}
+
+/**
+ * Payload format 1.0: header names as the client sent them, with both the last value and every
+ * value of each header and query parameter; the stage is part of `requestContext.path`.
+ */
+function payloadV1(request: ResolvedRequest, context: EventContext, api: RoutedRequestOptions & { apiId: string; stage: string; resource: string }): APIGatewayProxyEvent {
+  const domainName = `${api.apiId}.execute-api.${context.region}.amazonaws.com`;
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
-  const cookies = options.cookies ?? [];
+  const cookies = api.cookies ?? [];
   const allHeaders = requestHeaders(request, context, domainName, 'https');
   if (cookies.length && !allHeaders.some(([name]) => name.toLowerCase() === 'cookie')) allHeaders.push(['Cookie', [cookies.join('; ')]]);
   for (const [name, values] of allHeaders) {
@@ -337,11 +509,43 @@ export function restApiEvent(options: RestApiEventOptions = {}): APIGatewayProxy
     query[name] = values[values.length - 1];
     multiQuery[name] = values;
   }
-  // Without a route key the request reaches a greedy proxy resource; the root path is its own resource.
-  const resource = request.resource ?? (request.path === '/' ? '/' : '/{proxy+}');
-  const pathParameters = resource === '/{proxy+}' ? { proxy: request.path.replace(/^\//, ''), ...request.pathParameters } : request.pathParameters;
+  const pathParameters = api.resource === '/{proxy+}' && !api.received ? { proxy: request.path.replace(/^\//, ''), ...request.pathParameters } : request.pathParameters;
+  const requestContext: APIGatewayEventRequestContext = {
+    accountId: context.accountId,
+    apiId: api.apiId,
+    authorizer: undefined,
+    domainName,
+    domainPrefix: api.apiId,
+    extendedRequestId: apiGatewayRequestId(context),
+    httpMethod: request.method,
+    identity: {
+      accessKey: null,
+      accountId: null,
+      apiKey: null,
+      apiKeyId: null,
+      caller: null,
+      clientCert: null,
+      cognitoAuthenticationProvider: null,
+      cognitoAuthenticationType: null,
+      cognitoIdentityId: null,
+      cognitoIdentityPoolId: null,
+      principalOrgId: null,
+      sourceIp: request.sourceIp,
+      user: null,
+      userAgent: request.userAgent,
+      userArn: null,
+    },
+    path: api.stage === '$default' ? request.path : `/${api.stage}${request.path}`,
+    protocol: 'HTTP/1.1',
+    requestId: '',
+    requestTime: apiGatewayTime(context.now),
+    requestTimeEpoch: context.now.getTime(),
+    resourceId: '',
+    resourcePath: api.resource,
+    stage: api.stage,
+  };
   return {
-    resource,
+    resource: api.resource,
     path: request.path,
     httpMethod: request.method,
     headers,
@@ -350,40 +554,7 @@ export function restApiEvent(options: RestApiEventOptions = {}): APIGatewayProxy
     multiValueQueryStringParameters: request.query.length ? multiQuery : null,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
-    requestContext: {
-      accountId: context.accountId,
-      apiId,
-      authorizer: undefined,
-      domainName,
-      domainPrefix: apiId,
-      extendedRequestId: `${context.chars(14, UPPER_ALNUM + 'abcdefghijklmnopqrstuvwxyz')}=`,
-      httpMethod: request.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: request.sourceIp,
-        user: null,
-        userAgent: request.userAgent,
-        userArn: null,
-      },
-      path: `/${stage}${request.path}`,
-      protocol: 'HTTP/1.1',
-      requestId: context.uuid(),
-      requestTime: apiGatewayTime(context.now),
-      requestTimeEpoch: context.now.getTime(),
-      resourceId: context.chars(6, LOWER_ALNUM),
-      resourcePath: resource,
-      stage,
-    },
+    requestContext,
     body: request.body ?? null,
     isBase64Encoded: request.isBase64Encoded,
   };

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { albEvent, functionUrlEvent, httpApiEvent, restApiEvent } from '../../lib/events';
+import { httpApiV1Event, matchesBinaryMediaTypes, type ReceivedRequest } from '../../lib/events/http';
 import { LambdakitError } from '../../lib/errors';
 
 const fixed = { seed: 'test', now: '2026-11-23T10:12:13.000Z', region: 'eu-west-3', accountId: '111122223333' } as const;
@@ -46,6 +47,10 @@ describe('httpApiEvent (payload 2.0)', () => {
     assert.equal(event.routeKey, '$default');
   });
 
+  it("uses API Gateway's 16-character request id, not a UUID", () => {
+    assert.match(httpApiEvent(fixed).requestContext.requestId, /^[A-Za-z0-9_-]{15}=$/);
+  });
+
   it('base64-encodes binary bodies and string bodies marked as binary', () => {
     const bytes = httpApiEvent({ ...fixed, body: new Uint8Array([0xff, 0x00, 0x10]) });
     assert.equal(bytes.isBase64Encoded, true);
@@ -81,7 +86,75 @@ describe('headers a real client sent (clientHeaders: false)', () => {
   });
 });
 
+/** A request as the dev gateway receives it. */
+const received = (extra: Partial<ReceivedRequest> = {}): ReceivedRequest => ({
+  method: 'POST',
+  target: '/prod/users/7?a=1&a=2&b=%2F',
+  rawHeaders: ['Host', '127.0.0.1:3000', 'X-A', '1', 'x-a', '2', 'Content-Type', 'image/png', 'Content-Length', '3'],
+  body: new Uint8Array([0x89, 0x50, 0xff]),
+  sourceIp: '::1',
+  port: 3000,
+  ...extra,
+});
+
+describe('a received request (the dev gateway)', () => {
+  it('REST: keeps the spelling of the first header name, both the last and every value, and the body as text without binary media types', () => {
+    const event = restApiEvent({ ...fixed, received: received({ prefix: '/prod' }), routeKey: 'POST /users/{id}', pathParameters: { id: '7' }, stage: 'prod', apiId: 'abcdefghij' });
+    assert.deepEqual(event.multiValueHeaders['X-A'], ['1', '2']);
+    assert.equal(event.headers['X-A'], '2');
+    assert.equal(event.path, '/users/7');
+    assert.equal(event.requestContext.path, '/prod/users/7');
+    assert.deepEqual(event.multiValueQueryStringParameters, { a: ['1', '2'], b: ['/'] });
+    assert.equal(event.isBase64Encoded, false);
+    assert.equal(event.body, Buffer.from([0x89, 0x50, 0xff]).toString('utf8'));
+    assert.equal(event.headers['X-Forwarded-Port'], '3000');
+    assert.equal(event.headers['X-Forwarded-Proto'], 'http');
+    assert.equal(event.requestContext.identity.sourceIp, '::1');
+    assert.equal(event.requestContext.resourceId, restApiEvent({ ...fixed, seed: 'other', routeKey: 'GET /users/{id}', pathParameters: { id: '1' }, apiId: 'abcdefghij' }).requestContext.resourceId, 'stable per API and resource');
+    const binary = restApiEvent({ ...fixed, received: received({ prefix: '/prod' }), routeKey: 'POST /users/{id}', pathParameters: { id: '7' }, binaryMediaTypes: ['image/*'] });
+    assert.equal(binary.isBase64Encoded, true);
+    assert.deepEqual([...Buffer.from(binary.body!, 'base64')], [0x89, 0x50, 0xff]);
+  });
+
+  it('HTTP API: the raw query string as sent, repeated headers joined with commas, binary bodies base64', () => {
+    const event = httpApiEvent({ ...fixed, received: received({ target: '/users/7?a=1&a=2&b=%2F' }), routeKey: 'POST /users/{id}', pathParameters: { id: '7' } });
+    assert.equal(event.rawQueryString, 'a=1&a=2&b=%2F');
+    assert.deepEqual(event.queryStringParameters, { a: '1,2', b: '/' });
+    assert.equal(event.headers['x-a'], '1,2');
+    assert.equal(event.isBase64Encoded, true);
+    assert.equal(event.requestContext.http.userAgent, '');
+  });
+
+  it('HTTP API payload 1.0: version 1.0, the short request id in both ids, no resource id', () => {
+    const event = httpApiV1Event({ ...fixed, received: received({ target: '/users/7' }), routeKey: 'POST /users/{id}', pathParameters: { id: '7' } });
+    assert.equal(event.version, '1.0');
+    assert.equal(event.resource, '/users/{id}');
+    assert.equal(event.requestContext.path, '/users/7');
+    assert.equal(event.requestContext.stage, '$default');
+    assert.match(event.requestContext.requestId, /^[A-Za-z0-9_-]{15}=$/);
+    assert.equal(event.requestContext.extendedRequestId, event.requestContext.requestId);
+    assert.equal(event.requestContext.resourceId, null);
+  });
+
+  it('rejects request options given with a received request, naming the option', () => {
+    assert.throws(() => httpApiEvent({ received: received(), path: '/x' }), (e: LambdakitError) => /^path: cannot be given with a received request/.test(e.message));
+  });
+
+  it('matches Content-Types against BinaryMediaTypes with wildcards and parameters', () => {
+    assert.equal(matchesBinaryMediaTypes('image/png; q=1', ['image/*']), true);
+    assert.equal(matchesBinaryMediaTypes('application/pdf', ['*/*']), true);
+    assert.equal(matchesBinaryMediaTypes('application/pdf', ['application~1pdf']), true);
+    assert.equal(matchesBinaryMediaTypes('text/plain', ['image/*']), false);
+    assert.equal(matchesBinaryMediaTypes(undefined, ['*/*']), false);
+  });
+});
+
 describe('functionUrlEvent', () => {
+  it('is anonymous for AuthType NONE and the caller\'s account for AWS_IAM', () => {
+    assert.equal(functionUrlEvent(fixed).requestContext.accountId, 'anonymous');
+    assert.equal(functionUrlEvent({ ...fixed, authType: 'AWS_IAM' }).requestContext.accountId, '111122223333');
+  });
+
   it('uses the $default route and the URL host, with a UUID request id', () => {
     const event = functionUrlEvent({ ...fixed, path: '/hook', method: 'post', body: 'x=1' });
     assert.equal(event.routeKey, '$default');
