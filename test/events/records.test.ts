@@ -144,6 +144,37 @@ describe('dynamodbStreamEvent', () => {
     assert.equal(keysOnly.dynamodb?.StreamViewType, 'KEYS_ONLY');
   });
 
+  it('keeps what a stream returned: ids, sequence, size, time, attribute values (binary as base64) and the stream ARN', () => {
+    const streamArn = 'arn:aws:dynamodb:eu-west-1:210987654321:table/orders/stream/2026-01-01T00:00:00.000';
+    const [record] = dynamodbStreamEvent({
+      streamArn,
+      streamViewType: 'NEW_IMAGE',
+      changes: [{ eventId: 'e-1', eventName: 'MODIFY', eventVersion: '1.0', keyAttributes: { pk: { S: 'o#1' } }, newImageAttributes: { pk: { S: 'o#1' }, blob: { B: new Uint8Array([1, 2]) }, tags: { BS: [new Uint8Array([3])] } }, sequenceNumber: '1100000000017454423009', sizeBytes: 292, approximateCreationDateTime: 1_700_000_000_999 }],
+    }).Records;
+    assert.equal(record.eventID, 'e-1');
+    assert.equal(record.eventVersion, '1.0');
+    assert.equal(record.awsRegion, 'eu-west-1');
+    assert.equal(record.eventSourceARN, streamArn);
+    assert.deepEqual(record.dynamodb, {
+      ApproximateCreationDateTime: 1_700_000_000,
+      Keys: { pk: { S: 'o#1' } },
+      NewImage: { pk: { S: 'o#1' }, blob: { B: 'AQI=' }, tags: { BS: ['Aw=='] } },
+      SequenceNumber: '1100000000017454423009',
+      SizeBytes: 292,
+      StreamViewType: 'NEW_IMAGE',
+    });
+    assert.throws(() => dynamodbStreamEvent({ streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/x' }), /^LambdakitError: streamArn: /);
+  });
+
+  it('adds the tumbling window, and takes an empty batch only for the final invocation of a window', () => {
+    const window = { start: Date.parse('2026-11-23T10:12:00Z'), end: Date.parse('2026-11-23T10:14:00Z'), state: { n: '3' }, shardId: 'shardId-1', isFinalInvokeForWindow: true };
+    const event = dynamodbStreamEvent({ ...fixed, changes: [], window });
+    assert.deepEqual(event.Records, []);
+    assert.deepEqual(event.window, { start: '2026-11-23T10:12:00Z', end: '2026-11-23T10:14:00Z' });
+    assert.deepEqual([event.state, event.shardId, event.isFinalInvokeForWindow, event.isWindowTerminatedEarly], [{ n: '3' }, 'shardId-1', true, false]);
+    assert.throws(() => dynamodbStreamEvent({ changes: [], window: { ...window, isFinalInvokeForWindow: false } }), /changes: a batch has at least one record/);
+  });
+
   it('rejects an image whose key differs from the keys, and an INSERT with an old image', () => {
     assert.throws(() => dynamodbStreamEvent({ changes: [{ keys: { id: '1' }, newImage: { id: '2' } }] }), /newImage: key attribute "id"/);
     assert.throws(() => dynamodbStreamEvent({ changes: [{ eventName: 'INSERT', oldImage: { a: 1 } }] }), /oldImage: an INSERT has no old image/);
@@ -164,6 +195,19 @@ describe('kinesisEvent', () => {
     assert.ok(BigInt(b.kinesis.sequenceNumber) > BigInt(a.kinesis.sequenceNumber));
     assert.equal(a.eventID, `shardId-000000000000:${a.kinesis.sequenceNumber}`);
     assert.equal(a.invokeIdentityArn, 'arn:aws:iam::111122223333:role/lambda-kinesis-role');
+  });
+
+  it('keeps what the stream returned, and takes region and account from the stream ARN', () => {
+    const streamArn = 'arn:aws:kinesis:eu-west-1:210987654321:stream/clicks';
+    const event = kinesisEvent({ streamArn, records: [{ data: 'x', partitionKey: 'k', sequenceNumber: '7', arrivalTimestamp: 1_700_000_000_123, shardId: 'shardId-000000000003' }] });
+    const [record] = event.Records;
+    assert.deepEqual(record.kinesis, { kinesisSchemaVersion: '1.0', partitionKey: 'k', sequenceNumber: '7', data: 'eA==', approximateArrivalTimestamp: 1_700_000_000.123 });
+    assert.equal(record.eventID, 'shardId-000000000003:7');
+    assert.equal(record.eventSourceARN, streamArn);
+    assert.equal(record.awsRegion, 'eu-west-1');
+    assert.equal(record.invokeIdentityArn, 'arn:aws:iam::210987654321:role/lambda-kinesis-role');
+    assert.equal(event.window, undefined);
+    assert.throws(() => kinesisEvent({ streamArn: 'arn:aws:kinesis:us-east-1:123456789012:table/x' }), /^LambdakitError: streamArn: /);
   });
 });
 
