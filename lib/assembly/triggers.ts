@@ -93,6 +93,12 @@ export interface QueueMappingWiring {
   readonly enabled: boolean;
 }
 
+/**
+ * A stream mapping's `MaximumRetryAttempts` or `MaximumRecordAgeInSeconds` that sets no limit: AWS's
+ * "-1 means infinite" (failed records are retried until they expire from the stream).
+ */
+export const STREAM_UNLIMITED = -1;
+
 export interface StreamMappingWiring {
   readonly logicalId: string;
   readonly kind: 'kinesis' | 'dynamodb';
@@ -102,7 +108,9 @@ export interface StreamMappingWiring {
   readonly batchSize: number;
   readonly maximumBatchingWindowSeconds: number;
   readonly bisectBatchOnFunctionError: boolean;
+  /** {@link STREAM_UNLIMITED} for no limit. */
   readonly maximumRetryAttempts: number;
+  /** {@link STREAM_UNLIMITED} for no limit. */
   readonly maximumRecordAgeInSeconds: number;
   readonly reportBatchItemFailures: boolean;
   readonly tumblingWindowInSeconds?: number;
@@ -415,8 +423,8 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
               source,
               startingPosition: p.StartingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
               bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
-              maximumRetryAttempts: num(p.MaximumRetryAttempts, -1),
-              maximumRecordAgeInSeconds: num(p.MaximumRecordAgeInSeconds, -1),
+              maximumRetryAttempts: num(p.MaximumRetryAttempts, STREAM_UNLIMITED),
+              maximumRecordAgeInSeconds: num(p.MaximumRecordAgeInSeconds, STREAM_UNLIMITED),
               tumblingWindowInSeconds: p.TumblingWindowInSeconds === undefined ? undefined : num(p.TumblingWindowInSeconds, 0),
               parallelizationFactor: num(p.ParallelizationFactor, 1),
               onFailure: destination === undefined ? undefined : { stackName: stack.stackName, value: destination },

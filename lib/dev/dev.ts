@@ -319,6 +319,7 @@ export class DevServer {
           maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,
           reportBatchItemFailures: m.reportBatchItemFailures,
           tumblingWindowInSeconds: m.tumblingWindowInSeconds,
+          parallelizationFactor: m.parallelizationFactor,
           functionArn: this.local!.runtime.functionArn(m.target.fn, m.target.qualifier),
           filter: filters.length ? (record) => filters.some((f) => matchesPattern(f, filterView(record))) : undefined,
           onFailure: destination ? (record) => this.sendRecord(destination, record, m.target.fn.constructPath) : undefined,
