@@ -80,6 +80,10 @@ export interface FunctionModel {
   /** Log group name from LoggingConfig (raw), or the default `/aws/lambda/<name>`. */
   readonly logGroup: TemplateValue;
   readonly logFormat?: 'JSON' | 'Text';
+  /** `LoggingConfig.ApplicationLogLevel`: the least severe application log line kept (JSON format only). */
+  readonly applicationLogLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+  /** `LoggingConfig.SystemLogLevel`: the least severe platform line kept (JSON format only). */
+  readonly systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN';
   /** Dead-letter target ARN (raw), from DeadLetterConfig. */
   readonly deadLetterTarget?: TemplateValue;
   /** Unqualified async config (EventInvokeConfig with Qualifier $LATEST). */

@@ -148,6 +148,14 @@ function readAssetDirs(dir: string, artifactId: string, artifacts: Record<string
   return result;
 }
 
+const APPLICATION_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+const SYSTEM_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN'] as const;
+
+/** A template value that is one of `values` (an intrinsic or anything else is undefined). */
+function oneOf<T extends string>(value: unknown, values: readonly T[]): T | undefined {
+  return values.find((v) => v === value);
+}
+
 /** The logical id a `{ Ref }` or `{ Fn::GetAtt }` points at, if any. */
 export function referencedLogicalId(value: TemplateValue | undefined): string | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
@@ -229,7 +237,7 @@ function readFunction(
     });
   const unqualifiedConfig = invokeConfigs.find((c) => c.properties.Qualifier === '$LATEST');
 
-  const logging = (p.LoggingConfig ?? {}) as { LogGroup?: TemplateValue; LogFormat?: string };
+  const logging = (p.LoggingConfig ?? {}) as { LogGroup?: TemplateValue; LogFormat?: string; ApplicationLogLevel?: unknown; SystemLogLevel?: unknown };
   const hasPhysicalName = typeof p.FunctionName === 'string';
   const functionName = hasPhysicalName ? (p.FunctionName as string) : `${stackName}-${fn.logicalId}`;
   const constructPath = (fn.cdkPath ?? `${stackName}/${fn.logicalId}`).replace(/\/Resource$/, '');
@@ -259,6 +267,8 @@ function readFunction(
     environment: ((p.Environment as { Variables?: Properties } | undefined)?.Variables ?? {}) as Properties,
     logGroup: logging.LogGroup ?? `/aws/lambda/${functionName}`,
     logFormat: logging.LogFormat === 'JSON' || logging.LogFormat === 'Text' ? logging.LogFormat : undefined,
+    applicationLogLevel: oneOf(logging.ApplicationLogLevel, APPLICATION_LOG_LEVELS),
+    systemLogLevel: oneOf(logging.SystemLogLevel, SYSTEM_LOG_LEVELS),
     deadLetterTarget: dlq?.TargetArn,
     asyncInvoke: unqualifiedConfig ? readAsync(unqualifiedConfig.properties) : undefined,
     versions,

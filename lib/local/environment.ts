@@ -22,7 +22,16 @@ export interface EnvironmentSpec {
   readonly timeoutSeconds: number;
   /** The full process environment of the runtime (Lambda's variables and the function's own). */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * `LoggingConfig.SystemLogLevel` of a function logging in JSON: platform lines less severe than
+   * this are left out of the log (START, END and REPORT are INFO), as Lambda leaves them out of CloudWatch.
+   * @default - every platform line is kept (text format)
+   */
+  readonly systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN';
 }
+
+/** Severity of Lambda's system log levels, least severe first. */
+const SYSTEM_LEVELS = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 } as const;
 
 export interface InvocationRequest {
   readonly requestId: string;
@@ -283,7 +292,8 @@ export class ExecutionEnvironment {
    * timeouts. It always starts a line of its own: output the runtime left without a final
    * newline is ended first, as CloudWatch keeps the two apart.
    */
-  private platformLine(text: string): void {
+  private platformLine(text: string, level: keyof typeof SYSTEM_LEVELS = 'INFO'): void {
+    if (this.spec.systemLogLevel && SYSTEM_LEVELS[level] < SYSTEM_LEVELS[this.spec.systemLogLevel]) return;
     const log = this.current?.log;
     if (log && log.length > 0 && !log[log.length - 1].endsWith('\n')) log.push('\n');
     if (this.midLine) {
@@ -405,7 +415,8 @@ export class ExecutionEnvironment {
     if (this.timedOut) {
       const seconds = wasStarting && current.deliveredAt === undefined ? Math.max(INIT_LIMIT_MS / 1000, this.spec.timeoutSeconds) : this.spec.timeoutSeconds;
       const message = `${new Date().toISOString()} ${id} Task timed out after ${seconds.toFixed(2)} seconds`;
-      this.platformLine(`${message}\n`);
+      // The one platform line saying the function timed out: kept at every system log level.
+      this.platformLine(`${message}\n`, 'ERROR');
       this.finish(false, Buffer.from(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${id} Error: Task timed out after ${seconds.toFixed(2)} seconds` })), 'Sandbox.Timedout', 'timeout');
       return;
     }

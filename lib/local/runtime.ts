@@ -112,6 +112,13 @@ function hostNodeNotice(runtime: string): Record<string, string> {
   return declared > host ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {};
 }
 
+/**
+ * Where X-Ray SDKs send segments. Lambda's is 169.254.79.129:2000; locally there is no daemon there,
+ * and 127.0.0.1:2000 is where the X-Ray daemon listens when a developer runs one (its default):
+ * segments (UDP, fire and forget) then reach it, and go nowhere otherwise.
+ */
+const XRAY_DAEMON_ADDRESS = '127.0.0.1:2000';
+
 /** Lambda's log stream name format: `2026/11/23/[$LATEST]<32 hex>`. */
 function logStreamName(version: string): string {
   const d = new Date();
@@ -339,7 +346,11 @@ export class LocalRuntime implements AsyncInvoker {
     const credentials = process.env.AWS_ACCESS_KEY_ID
       ? { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '', ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}) }
       : { AWS_ACCESS_KEY_ID: 'lambdakit-local', AWS_SECRET_ACCESS_KEY: 'lambdakit-local' };
+    const json = fn.logFormat === 'JSON';
     const environment: Record<string, string> = {
+      // Unreserved on Lambda: the function's own variables may override these two.
+      AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+      AWS_XRAY_DAEMON_ADDRESS: XRAY_DAEMON_ADDRESS,
       ...values,
       ...this.options.extraEnvironment,
       PATH: [...layerPaths('bin'), process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter),
@@ -355,7 +366,10 @@ export class LocalRuntime implements AsyncInvoker {
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_LAMBDA_LOG_GROUP_NAME: logGroup,
       AWS_LAMBDA_LOG_STREAM_NAME: logStreamName(version),
-      ...(fn.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
+      // Lambda sets the level only for JSON logs, INFO unless ApplicationLogLevel says otherwise.
+      ...(json ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: fn.applicationLogLevel ?? 'INFO' } : {}),
+      _AWS_XRAY_DAEMON_ADDRESS: XRAY_DAEMON_ADDRESS.split(':')[0],
+      _AWS_XRAY_DAEMON_PORT: XRAY_DAEMON_ADDRESS.split(':')[1],
       AWS_REGION: this.region,
       AWS_DEFAULT_REGION: this.region,
       ...credentials,
@@ -376,6 +390,7 @@ export class LocalRuntime implements AsyncInvoker {
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutSeconds,
       environment,
+      ...(json ? { systemLogLevel: fn.systemLogLevel ?? 'INFO' } : {}),
     };
   }
 

@@ -33,31 +33,67 @@ function call(method, route, body, headers = {}) {
   });
 }
 
-// ---- logging, as Lambda's Node.js runtime formats it ----
-const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
-const LEVELS = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
-const minLevel = LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL ?? 'trace').toLowerCase()] ?? 0;
+// ---- logging, as Lambda's Node.js runtime client does it (aws-lambda-nodejs-runtime-interface-client, src/LogPatch.js) ----
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+// Lambda sets AWS_LAMBDA_LOG_LEVEL (JSON format only); lines below it are dropped in the runtime itself.
+const minLevel = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
 let currentRequestId;
-function emit(level, args) {
-  if (jsonLogs && LEVELS[level.toLowerCase()] < minLevel) return;
-  const time = new Date().toISOString();
-  let line;
-  if (jsonLogs) {
-    const entry = { timestamp: time, level, requestId: currentRequestId };
-    if (args.length === 1 && args[0] instanceof Error) Object.assign(entry, { message: args[0].message, errorType: args[0].name, stackTrace: String(args[0].stack ?? '').split('\n') });
-    else entry.message = args.length === 1 && typeof args[0] === 'object' && args[0] !== null ? args[0] : format(...args);
-    line = JSON.stringify(entry);
-  } else {
-    line = `${time}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}`;
+
+const jsonErrorReplacer = (_key, value) =>
+  value instanceof Error
+    ? Object.assign({ errorType: value?.constructor?.name ?? 'UnknownError', errorMessage: value.message, stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack }, value)
+    : value;
+
+function jsonLine(time, level, params) {
+  const result = { timestamp: time, level, requestId: currentRequestId };
+  if (params.length === 1) {
+    result.message = params[0];
+    try {
+      return JSON.stringify(result, jsonErrorReplacer);
+    } catch {
+      result.message = format(result.message);
+      return JSON.stringify(result);
+    }
   }
-  process.stdout.write(`${line.replace(/\n(?=.)/g, '\r')}\n`);
+  result.message = format(...params);
+  const error = params.find((param) => param instanceof Error);
+  if (error) Object.assign(result, { errorType: error?.constructor?.name ?? 'UnknownError', errorMessage: error.message, stackTrace: typeof error.stack === 'string' ? error.stack.split('\n') : [] });
+  return JSON.stringify(result);
 }
-console.log = (...a) => emit('INFO', a);
-console.info = (...a) => emit('INFO', a);
-console.warn = (...a) => emit('WARN', a);
-console.error = (...a) => emit('ERROR', a);
-console.debug = (...a) => emit('DEBUG', a);
-console.trace = (...a) => emit('TRACE', a);
+
+function emit(level, params) {
+  const time = new Date().toISOString();
+  const line = jsonLogs ? jsonLine(time, level, params) : `${time}\t${currentRequestId}\t${level}\t${format(...params)}`;
+  // One line per call: CloudWatch splits events on newlines, the runtime turns them into carriage returns.
+  process.stdout.write(`${line.replace(/\n/g, '\r')}\n`);
+}
+const noop = () => {};
+for (const [level, method] of [['TRACE', 'trace'], ['DEBUG', 'debug'], ['INFO', 'info'], ['WARN', 'warn'], ['ERROR', 'error']]) {
+  console[method] = LEVELS[level] >= minLevel ? (message, ...params) => emit(level, [message, ...params]) : noop;
+}
+console.log = console.info;
+console.fatal = (message, ...params) => emit('FATAL', [message, ...params]);
+
+// An error the runtime reports (`Invoke Error`, `Uncaught Exception`, ...), logged as the runtime client's
+// structuredConsole.logError does: text `<label> \t<error as JSON>`, or the error object in JSON format.
+function withEnumerableProperties(value) {
+  if (!(value instanceof Error)) return value;
+  const out = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
+  if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
+  return out;
+}
+function logError(label, error) {
+  const err = error instanceof Error ? error : new Error(error);
+  if (jsonLogs) return console.error(err);
+  let text;
+  try {
+    text = JSON.stringify(err, (_key, value) => withEnumerableProperties(value));
+  } catch {
+    text = JSON.stringify(errorBody(err));
+  }
+  console.error(label, `\t${text}`);
+}
 
 function errorBody(error, fallbackType) {
   const err = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
@@ -129,19 +165,27 @@ async function respond(id, kind, payload, type) {
     await respondRaw(id, 'error', payload, type);
   }
 }
+/** A failed invocation: logged as Lambda's runtime logs it, then reported (once). */
+function fail(id, error) {
+  if (!inflight || inflight.id !== id || inflight.settled) return;
+  logError('Invoke Error', error);
+  return respond(id, 'error', errorBody(error));
+}
 function respondRaw(id, _kind, body, type) {
   return call('POST', `/invocation/${id}/error`, JSON.stringify(body), { 'lambda-runtime-function-error-type': type ?? body.errorType });
 }
 
-process.on('unhandledRejection', async (reason) => {
+process.on('unhandledRejection', async (reason, promise) => {
   const body = { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: `${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`, trace: reason instanceof Error ? String(reason.stack).split('\n') : [] };
-  emit('ERROR', [`Unhandled Promise Rejection \t${JSON.stringify(body)}`]);
+  const error = Object.assign(new Error(body.errorMessage), { reason, promise });
+  error.name = 'Runtime.UnhandledPromiseRejection';
+  logError('Unhandled Promise Rejection', error);
   if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
   process.exit(128);
 });
 process.on('uncaughtException', async (error) => {
   const body = errorBody(error);
-  emit('ERROR', [`Uncaught Exception \t${JSON.stringify(body)}`]);
+  logError('Uncaught Exception', error);
   if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
   process.exit(129);
 });
@@ -175,9 +219,9 @@ for (;;) {
     identity: h['lambda-runtime-cognito-identity'] ? JSON.parse(h['lambda-runtime-cognito-identity']) : undefined,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: (err, result) => (err ? respond(id, 'error', errorBody(err)) : respond(id, 'response', result)),
+    done: (err, result) => (err ? fail(id, err) : respond(id, 'response', result)),
     succeed: (result) => respond(id, 'response', result),
-    fail: (err) => respond(id, 'error', errorBody(err)),
+    fail: (err) => fail(id, err),
   };
   try {
     if (handler.length >= 3) {
@@ -200,13 +244,13 @@ for (;;) {
       // As Lambda does for callback handlers: with callbackWaitsForEmptyEventLoop (the default) the
       // response waits until nothing is left on the event loop (timers, sockets), up to the timeout.
       if (context.callbackWaitsForEmptyEventLoop) await emptyEventLoop();
-      if ('err' in outcome) await respond(id, 'error', errorBody(outcome.err));
+      if ('err' in outcome) await fail(id, outcome.err);
       else await respond(id, 'response', outcome.result);
     } else {
       const result = await handler(event, context);
       await respond(id, 'response', result);
     }
   } catch (error) {
-    await respond(id, 'error', errorBody(error));
+    await fail(id, error);
   }
 }

@@ -5,6 +5,7 @@
 import http.client
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -36,18 +37,111 @@ def call(method, route, body=None, headers=None):
                 raise
 
 
-def error_body(exc, error_type=None):
-    return {
-        "errorMessage": str(exc),
-        "errorType": error_type or type(exc).__name__,
-        "requestId": "",
-        "stackTrace": traceback.format_tb(exc.__traceback__) if exc.__traceback__ else [],
-    }
+# ---- logging, as Lambda's Python runtime client does it (awslambdaric: bootstrap.py, lambda_runtime_log_utils.py) ----
+JSON_LOGS = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+# Lambda sets AWS_LAMBDA_LOG_LEVEL (JSON format only); Python's logging has no TRACE, which becomes DEBUG.
+LOG_LEVEL = {None: "", "TRACE": "DEBUG"}.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL"), os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "").upper()
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+RESERVED_FIELDS = {
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info", "exc_text",
+    "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread", "threadName",
+    "processName", "process", "aws_request_id", "tenant_id", "_frame_type", "taskName",
+}
+current_request_id = None
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self):
+        super().__init__(datefmt=DATETIME_FORMAT)
+
+    def format(self, record):
+        record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+        record.levelname = logging.getLevelName(record.levelno)
+        exc = record.exc_info
+        result = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc else None,
+            "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno) if exc else None,
+        }
+        result.update((k, v) for k, v in record.__dict__.items() if k not in RESERVED_FIELDS and k not in result)
+        return json.dumps({k: v for k, v in result.items() if v is not None}, ensure_ascii=False, default=str) + "\n"
+
+
+class StdoutHandler(logging.Handler):
+    def emit(self, record):
+        sys.stdout.write(self.format(record))
+        sys.stdout.flush()
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = current_request_id or ""
+        return True
+
+
+def setup_logging():
+    """The root logger as Lambda's runtime sets it up: its handler and format, and the level from AWS_LAMBDA_LOG_LEVEL."""
+    logging.Formatter.converter = time.gmtime
+    handler = StdoutHandler()
+    if JSON_LOGS:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    root = logging.getLogger()
+    if LOG_LEVEL in logging._nameToLevel:  # noqa: SLF001 - what awslambdaric checks
+        root.setLevel(LOG_LEVEL)
+    handler.addFilter(RequestIdFilter())
+    root.addHandler(handler)
+
+
+def log_error(error_result):
+    """An error the runtime reports, logged as awslambdaric's log_error: `[ERROR] Type: message` and the traceback, one CloudWatch event."""
+    if JSON_LOGS:
+        line = json.dumps({"timestamp": time.strftime(DATETIME_FORMAT, time.gmtime()), "log_level": "ERROR", **error_result}, ensure_ascii=False)
+        sys.stdout.write(line.replace("\n", "\r") + "\n")
+        return
+    description = "[ERROR]"
+    if error_result.get("errorType"):
+        description += " " + error_result["errorType"]
+    if error_result.get("errorMessage"):
+        if error_result.get("errorType"):
+            description += ":"
+        description += " " + error_result["errorMessage"]
+    lines = [description]
+    if error_result.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in error_result["stackTrace"]:
+            if element == "":
+                lines.append("")
+                continue
+            for line in element.splitlines():
+                indent = len(line) - len(line.lstrip(" "))
+                lines.append("\u00a0" * indent + line[indent:])
+    sys.stdout.write("\r".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def make_error(message, error_type, stack_trace, request_id=None):
+    return {"errorMessage": message or "", "errorType": error_type or "", "requestId": request_id or "", "stackTrace": stack_trace or []}
+
+
+def error_body(exc, request_id=None):
+    """The error of a failed invocation, its traceback starting at the user's code (this file's frames left out)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    while frames and frames[0].filename == __file__:
+        frames = frames[1:]
+    return make_error(str(exc), type(exc).__name__, traceback.format_list(frames), request_id)
 
 
 def init_error(error_type, message):
-    body = {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": []}
-    print("[ERROR] %s: %s" % (error_type, message), flush=True)
+    body = make_error(message, error_type, [])
+    log_error(body)
     call("POST", "/init/error", json.dumps(body), {"Lambda-Runtime-Function-Error-Type": error_type})
     sys.exit(1)
 
@@ -108,21 +202,25 @@ def load_handler():
 
 
 def main():
+    global current_request_id
+    setup_logging()
     handler = load_handler()
     while True:
         status, headers, body = call("GET", "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id")
+        current_request_id = request_id
         trace = headers.get("lambda-runtime-trace-id")
         if trace:
             os.environ["_X_AMZN_TRACE_ID"] = trace
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         try:
             event = json.loads(body or b"null")
             result = handler(event, Context(headers))
             payload = json.dumps(result)
         except Exception as exc:  # noqa: BLE001 - reported to the caller as Lambda does
-            err = error_body(exc)
-            err["requestId"] = request_id
-            print("[ERROR] %s: %s" % (err["errorType"], err["errorMessage"]), flush=True)
+            err = error_body(exc, request_id)
+            log_error(err)
             call("POST", "/invocation/%s/error" % request_id, json.dumps(err), {"Lambda-Runtime-Function-Error-Type": err["errorType"]})
             continue
         call("POST", "/invocation/%s/response" % request_id, payload)
