@@ -2,7 +2,8 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { PutBucketNotificationConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { PutRuleCommand, PutTargetsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { S3EventRecord, SNSEventRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { eventBridgeEvent, isS3EventName, s3Event, s3Sequencer, snsEvent } from '../events';
 import { type DevInvoker, type DevTarget, type DevWorker, sleep } from './invoker';
 import { type InputTransformer, selectPath, transformInput } from './input-transformer';
 
@@ -101,6 +102,8 @@ export interface BucketSubscription {
   readonly events: readonly string[];
   readonly prefix?: string;
   readonly suffix?: string;
+  /** The notification configuration's id (`s3.configurationId`). @default - one generated for the bridge's lifetime */
+  readonly configurationId?: string;
 }
 
 /** True when an S3 event name (e.g. `ObjectCreated:Put`) is covered by a configured one (e.g. `s3:ObjectCreated:*`). */
@@ -113,6 +116,71 @@ export function s3EventMatches(configured: string, eventName: string): boolean {
 /** The object key of an S3 event record, decoded as S3 encodes it (URL encoding, `+` for spaces). */
 export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+/** What the local services' notification says happened to an object (their record, whatever its encoding). */
+export interface ObjectChange {
+  readonly region: string;
+  readonly bucket: string;
+  /** The key, decoded. */
+  readonly key: string;
+  readonly eventName: string;
+  /** When it happened. */
+  readonly time: Date;
+  /** Microseconds since the epoch, for the sequencer. */
+  readonly micros: bigint;
+  readonly size?: number;
+  readonly eTag?: string;
+  readonly versionId?: string;
+}
+
+/**
+ * Reads a record of the local services' S3 notification. moto's record has the time
+ * without a zone (UTC, to the microsecond) and the key encoded as Python's quote_plus does.
+ */
+export function objectChange(record: unknown): ObjectChange | undefined {
+  const r = record as { awsRegion?: string; eventTime?: string; eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string; versionId?: string } } };
+  const name = r.s3?.bucket?.name;
+  const key = r.s3?.object?.key;
+  if (!name || key === undefined || !r.eventName || !r.eventTime) return undefined;
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)?$/.exec(r.eventTime);
+  if (!match) return undefined;
+  const fraction = (match[2] ?? '').padEnd(6, '0');
+  const seconds = Date.parse(`${match[1]}${match[3] ?? 'Z'}`);
+  const micros = BigInt(seconds) * 1000n + BigInt(fraction);
+  const object = r.s3!.object!;
+  return {
+    region: r.awsRegion ?? 'us-east-1',
+    bucket: name,
+    key: decodeS3Key(key),
+    eventName: r.eventName,
+    time: new Date(Number(micros / 1000n)),
+    micros,
+    size: typeof object.size === 'number' ? object.size : undefined,
+    eTag: object.eTag || undefined,
+    versionId: object.versionId || undefined,
+  };
+}
+
+/** The event S3 sends a function for a change, built by lib/events from what the local services reported. */
+export function s3EventFor(change: ObjectChange, configurationId: string): string {
+  if (!isS3EventName(change.eventName)) throw new Error(`S3 event ${change.eventName} of ${change.bucket}/${change.key} is not one lambdakit dev delivers`);
+  return JSON.stringify(
+    s3Event({
+      region: change.region,
+      now: change.time,
+      eventName: change.eventName,
+      bucket: change.bucket,
+      key: change.key,
+      size: change.size,
+      eTag: change.eTag,
+      versionId: change.versionId,
+      configurationId,
+      sequencer: s3Sequencer(change.micros),
+      // The request came from this machine; who sent it the local services do not say.
+      sourceIPAddress: '127.0.0.1',
+    }),
+  );
 }
 
 /** Delivers a bucket's object events to the functions whose notification filters match. */
@@ -130,18 +198,21 @@ export async function startBucketBridge(
       NotificationConfiguration: { QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }] },
     }),
   );
+  // S3 names a configuration without an Id itself, once: every event of it carries that id.
+  const configurationIds = subscriptions.map((sub) => sub.configurationId ?? Buffer.from(randomUUID()).toString('base64').replace(/=+$/, ''));
   const bridge = new QueueBridge(
     clients.sqs,
     queue.url,
     async (body) => {
-      const parsed = JSON.parse(body) as { Records?: S3EventRecord[]; Event?: string };
+      const parsed = JSON.parse(body) as { Records?: unknown[]; Event?: string };
       for (const record of parsed.Records ?? []) {
-        const key = decodeS3Key(record.s3.object.key);
-        for (const sub of subscriptions) {
-          if (!sub.events.some((e) => s3EventMatches(e, record.eventName))) continue;
-          if (sub.prefix && !key.startsWith(sub.prefix)) continue;
-          if (sub.suffix && !key.endsWith(sub.suffix)) continue;
-          await invoker.invokeAsync(sub.target, JSON.stringify({ Records: [record] }), `s3 ${bucketName}/${key}`);
+        const change = objectChange(record);
+        if (!change) throw new Error(`unreadable S3 notification record: ${JSON.stringify(record).slice(0, 200)}`);
+        for (const [i, sub] of subscriptions.entries()) {
+          if (!sub.events.some((e) => s3EventMatches(e, change.eventName))) continue;
+          if (sub.prefix && !change.key.startsWith(sub.prefix)) continue;
+          if (sub.suffix && !change.key.endsWith(sub.suffix)) continue;
+          await invoker.invokeAsync(sub.target, s3EventFor(change, configurationIds[i]), `s3 ${bucketName}/${change.key}`);
         }
       }
     },
@@ -159,40 +230,32 @@ export interface TopicSubscription {
   readonly accepts?: (message: { message: string; attributes: Record<string, { Type: string; Value: string }> }) => boolean;
 }
 
-interface SnsEnvelope {
+/** The envelope SNS gives a queue subscriber (raw message delivery off). */
+export interface SnsEnvelope {
   Type: string;
   MessageId: string;
   TopicArn: string;
   Subject?: string;
   Message: string;
   Timestamp: string;
-  SignatureVersion?: string;
-  Signature?: string;
-  SigningCertURL?: string;
-  UnsubscribeURL?: string;
   MessageAttributes?: Record<string, { Type: string; Value: string }>;
 }
 
-/** The record SNS gives a Lambda subscriber, from the envelope it gives a queue. */
-export function snsRecord(envelope: SnsEnvelope, subscriptionArn: string): SNSEventRecord {
-  return {
-    EventVersion: '1.0',
-    EventSubscriptionArn: subscriptionArn,
-    EventSource: 'aws:sns',
-    Sns: {
-      SignatureVersion: envelope.SignatureVersion ?? '1',
-      Timestamp: envelope.Timestamp,
-      Signature: envelope.Signature ?? '',
-      SigningCertUrl: envelope.SigningCertURL ?? '',
-      MessageId: envelope.MessageId,
-      Message: envelope.Message,
-      MessageAttributes: envelope.MessageAttributes ?? {},
-      Type: envelope.Type,
-      UnsubscribeUrl: envelope.UnsubscribeURL ?? '',
-      TopicArn: envelope.TopicArn,
-      Subject: envelope.Subject ?? (null as unknown as string),
-    },
-  };
+/** The event SNS gives a Lambda subscriber, built by lib/events from the message as it arrived. */
+export function snsEventFor(envelope: SnsEnvelope, subscriptionArn: string): string {
+  return JSON.stringify(
+    snsEvent({
+      region: envelope.TopicArn.split(':')[3],
+      accountId: envelope.TopicArn.split(':')[4],
+      now: envelope.Timestamp,
+      topicArn: envelope.TopicArn,
+      subscriptionArn,
+      messageId: envelope.MessageId,
+      message: envelope.Message,
+      subject: envelope.Subject ?? undefined,
+      attributes: envelope.MessageAttributes,
+    }),
+  );
 }
 
 /** Delivers a topic's messages to the functions subscribed to it whose filter policy matches. */
@@ -212,7 +275,7 @@ export async function startTopicBridge(
       const envelope = JSON.parse(body) as SnsEnvelope;
       for (const sub of subscriptions) {
         if (sub.accepts && !sub.accepts({ message: envelope.Message, attributes: envelope.MessageAttributes ?? {} })) continue;
-        await invoker.invokeAsync(sub.target, JSON.stringify({ Records: [snsRecord(envelope, sub.subscriptionArn)] }), `sns ${topicArn.split(':').pop()}`);
+        await invoker.invokeAsync(sub.target, snsEventFor(envelope, sub.subscriptionArn), `sns ${topicArn.split(':').pop()}`);
       }
     },
     onError,
@@ -234,6 +297,36 @@ export interface RuleSubscription {
   readonly inputTransformer?: InputTransformer;
   /** The rule's ARN, for the transformer's `aws.events.rule-arn`. */
   readonly ruleArn?: string;
+}
+
+/** An event as the local services' bus delivered it to the bridge. */
+interface PutEvent {
+  id?: string;
+  time?: string;
+  region?: string;
+  account?: string;
+  source?: string;
+  'detail-type'?: string;
+  resources?: string[];
+  detail?: unknown;
+}
+
+/**
+ * The event a rule's target receives, built by lib/events from the event as it was put
+ * (moto's copy has no `account`: the local services run as one account, 123456789012).
+ */
+export function busEvent(put: Record<string, unknown>, region: string): Record<string, unknown> {
+  const e = put as PutEvent;
+  return eventBridgeEvent({
+    region: e.region ?? region,
+    accountId: e.account ?? '123456789012',
+    now: e.time,
+    id: e.id,
+    source: e.source,
+    detailType: e['detail-type'],
+    detail: e.detail ?? {},
+    resources: e.resources ?? [],
+  }) as unknown as Record<string, unknown>;
 }
 
 /** Applies a target's `Input`, `InputPath` or `InputTransformer` to an event. */
@@ -266,6 +359,7 @@ export async function startBusBridge(
   onError: (error: Error) => void = () => {},
 ): Promise<DevWorker> {
   const queue = await createBridgeQueue(clients.sqs, bridgeQueueName('events', busName));
+  const region = await clients.events.config.region();
   const rule = 'lambdakit-dev-bridge';
   // Every event has a source: a prefix of "" matches all of them.
   await clients.events.send(new PutRuleCommand({ Name: rule, EventBusName: busName, EventPattern: JSON.stringify({ source: [{ prefix: '' }] }), State: 'ENABLED' }));
@@ -274,7 +368,7 @@ export async function startBusBridge(
     clients.sqs,
     queue.url,
     async (body) => {
-      const event = JSON.parse(body) as Record<string, unknown>;
+      const event = busEvent(JSON.parse(body) as Record<string, unknown>, region);
       for (const sub of subscriptions) {
         if (!sub.matches(event)) continue;
         await invoker.invokeAsync(sub.target, targetPayload(sub, event), `rule ${sub.ruleName}`);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -13,12 +13,13 @@ import { Gateway, type GatewayRoute } from './gateway';
 import type { DevInvoker, DevTarget, DevWorker } from './invoker';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { filterView, matchesFilterPolicy, matchesPattern } from './patterns';
-import { SqsPoller } from './pollers/sqs';
+import { SqsPoller, sqsBatchSize } from './pollers/sqs';
 import { StreamPoller, dynamodbSource, kinesisSource } from './pollers/streams';
 import { parseSchedule } from './schedules';
 import { provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from './services';
 import { FunctionWatcher } from './watch';
-import { readWiring, type AppWiring, type FunctionTarget } from '../assembly/triggers';
+import { readWiring, type AppWiring, type FunctionTarget, type ScheduleWiring } from '../assembly/triggers';
+import { scheduledEvent, schedulerPayload } from '../events';
 
 export interface DevOptions {
   /** Directory holding cdk.json. @default process.cwd() */
@@ -282,6 +283,7 @@ export class DevServer {
     for (const m of this.wiring.queueMappings.filter((x) => x.enabled)) {
       const queueUrl = known(m.queue.stackName, m.queue.logicalId)!;
       const queueArn = known(m.queue.stackName, m.queue.logicalId, 'Arn')!;
+      if (m.reportBatchItemFailures) this.partialBatchQueues.add(queueArn.split(':').pop()!);
       const filters = m.filters;
       const poller = new SqsPoller(
         clients.sqs,
@@ -362,10 +364,7 @@ export class DevServer {
     for (const s of this.wiring.schedules) {
       const every = this.options.scheduleEveryMs;
       const next = every ? (after: Date) => new Date(after.getTime() + every) : parseSchedule(s.expression, s.timeZone);
-      const payload = (at: Date) =>
-        s.source === 'scheduler'
-          ? (s.input ?? '{}')
-          : JSON.stringify({ version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'), region: clients.region, resources: [`arn:aws:events:${clients.region}:123456789012:rule/${s.name.replace(/\//g, '-')}`], detail: {} });
+      const payload = (at: Date) => schedulePayload(s, at, clients.region);
       const timer = new ScheduleTimer(s.name, next, toDevTarget(s.target), payload, invoker, onError(`schedule ${s.name}`));
       timer.start();
       this.timers.set(s.name, timer);
@@ -387,16 +386,11 @@ export class DevServer {
   }
 
   private logInvocation(entry: InvocationLogEntry): void {
-    const o = entry.outcome;
-    const status = o.ok ? 'ok' : (o.errorType ?? 'error');
-    if (this.options.json) {
-      this.out.write(`${JSON.stringify({ type: 'invocation', time: new Date().toISOString(), function: entry.fn.constructPath, version: entry.version, trigger: entry.trigger, durationMs: Number(o.durationMs.toFixed(2)), cold: o.cold, initDurationMs: o.initDurationMs, status, requestId: o.requestId })}\n`);
-      return;
-    }
-    const time = new Date().toISOString().slice(11, 19);
-    const start = o.cold ? this.paint('yellow', `cold ${o.initDurationMs?.toFixed(0) ?? '?'} ms`) : this.paint('dim', 'warm');
-    this.out.write(`${this.paint('dim', time)}  ${this.paint('cyan', entry.fn.constructPath.padEnd(24))}  ${entry.trigger.padEnd(28)}  ${o.durationMs.toFixed(1).padStart(7)} ms  ${start}  ${o.ok ? this.paint('green', status) : this.paint('red', status)}\n`);
+    this.out.write(invocationLine(entry, { json: this.options.json, reportsItemFailures: (queue) => this.partialBatchQueues.has(queue), paint: (color, text) => this.paint(color, text) }));
   }
+
+  /** Queues whose mappings report batch item failures (by name): only their responses' failures count. */
+  private readonly partialBatchQueues = new Set<string>();
 
   private logOutput(fn: FunctionModel, text: string): void {
     if (this.options.json) return;
@@ -502,6 +496,64 @@ function checkServicesEndpoint(endpoint: string, servicesPort: number | undefine
     throw new LambdakitError(`--services-endpoint must be an http(s) URL such as http://127.0.0.1:5000, got ${endpoint}`, { code: 'ServicesEndpointInvalid', value: endpoint, hint: 'pass the URL moto_server (or the AWS-compatible service) answers on' });
   }
   return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * Items an SQS batch reported failed (`batchItemFailures`), when its mapping reports them
+ * (`reportsItemFailures(queue)`): Lambda ignores the field otherwise.
+ */
+function partialBatch(entry: InvocationLogEntry, reportsItemFailures: (queue: string) => boolean): { failed: number; size: number } | undefined {
+  const batch = sqsBatchSize(entry.trigger);
+  if (!entry.outcome.ok || !batch || !reportsItemFailures(batch.queue)) return undefined;
+  let failures: unknown;
+  try {
+    failures = (JSON.parse(entry.outcome.payload.toString('utf8') || 'null') as { batchItemFailures?: unknown } | null)?.batchItemFailures;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(failures) || failures.length === 0) return undefined;
+  return { failed: Math.min(failures.length, batch.size), size: batch.size };
+}
+
+/**
+ * Dev's line for one invocation: `ok`, the error type, or — for an SQS batch whose response
+ * reported failed items — `partial 1/10 failed` (`--json`: status `partial`, failedItems, batchSize).
+ */
+export function invocationLine(
+  entry: InvocationLogEntry,
+  options: { readonly json?: boolean; readonly reportsItemFailures: (queue: string) => boolean; readonly paint?: (color: keyof typeof COLORS, text: string) => string; readonly now?: Date },
+): string {
+  const o = entry.outcome;
+  const paint = options.paint ?? ((_color: keyof typeof COLORS, text: string) => text);
+  const now = options.now ?? new Date();
+  const partial = partialBatch(entry, options.reportsItemFailures);
+  const status = partial ? `partial ${partial.failed}/${partial.size} failed` : o.ok ? 'ok' : (o.errorType ?? 'error');
+  if (options.json) {
+    return `${JSON.stringify({ type: 'invocation', time: now.toISOString(), function: entry.fn.constructPath, version: entry.version, trigger: entry.trigger, durationMs: Number(o.durationMs.toFixed(2)), cold: o.cold, initDurationMs: o.initDurationMs, status: partial ? 'partial' : status, ...(partial ? { failedItems: partial.failed, batchSize: partial.size } : {}), requestId: o.requestId })}\n`;
+  }
+  const time = now.toISOString().slice(11, 19);
+  const start = o.cold ? paint('yellow', `cold ${o.initDurationMs?.toFixed(0) ?? '?'} ms`) : paint('dim', 'warm');
+  const painted = paint(partial ? 'yellow' : o.ok ? 'green' : 'red', status);
+  return `${paint('dim', time)}  ${paint('cyan', entry.fn.constructPath.padEnd(24))}  ${entry.trigger.padEnd(28)}  ${o.durationMs.toFixed(1).padStart(7)} ms  ${start}  ${painted}\n`;
+}
+
+/**
+ * What a schedule sends its function at `at`: an EventBridge rule sends its target's `Input`
+ * or a Scheduled Event naming the rule; Scheduler sends the target's input (context attributes
+ * filled in) or its own Scheduled Event naming the schedule. lib/events builds each.
+ */
+export function schedulePayload(s: ScheduleWiring, at: Date, region: string): string {
+  const environment = { region, accountId: '123456789012', now: at };
+  if (s.source === 'scheduler') return schedulerPayload({ ...environment, schedule: localScheduleName(s.name), input: s.input });
+  if (s.input !== undefined) return s.input;
+  return JSON.stringify(scheduledEvent({ ...environment, rule: localScheduleName(s.name) }));
+}
+
+/** A rule or schedule name from a construct path: 64 characters at most, of those AWS allows. */
+function localScheduleName(label: string): string {
+  const name = label.replace(/[^A-Za-z0-9_.-]/g, '-');
+  if (name.length <= 64) return name;
+  return `${name.slice(0, 55)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
 }
 
 function toDevTarget(target: FunctionTarget): DevTarget {

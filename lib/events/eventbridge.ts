@@ -10,15 +10,19 @@ export interface EventBridgeEventOptions<TDetail = unknown> extends EventEnviron
   readonly detail?: TDetail;
   /** ARNs of the resources the event concerns. @default [] */
   readonly resources?: readonly string[];
+  /** The id EventBridge gave the event when it was put. @default - generated */
+  readonly id?: string;
 }
 
 export interface ScheduledEventOptions extends EventEnvironment {
   /** Name of the schedule rule (in `resources`). @default 'example-schedule' */
   readonly rule?: string;
+  /** The rule's ARN, when known. @default - the rule's ARN on the default bus in this event's region and account */
+  readonly ruleArn?: string;
 }
 
 /** EventBridge times have whole seconds: 2026-11-23T10:00:00Z. */
-function eventTime(now: Date): string {
+export function eventTime(now: Date): string {
   return `${now.toISOString().slice(0, 19)}Z`;
 }
 
@@ -34,7 +38,7 @@ export function eventBridgeEvent<TDetail = unknown>(options: EventBridgeEventOpt
   if (detailType.length === 0 || detailType.length > 128) invalidOption('detailType', 'a detail-type has 1-128 characters', detailType, 'pass a detail-type like "Order Placed"');
   return {
     version: '0',
-    id: context.uuid(),
+    id: options.id ?? context.uuid(),
     'detail-type': detailType,
     source,
     account: context.accountId,
@@ -58,7 +62,7 @@ export function scheduledEvent(options: ScheduledEventOptions = {}): ScheduledEv
     account: context.accountId,
     time: eventTime(context.now),
     region: context.region,
-    resources: [context.arn('events', `rule/${rule}`)],
+    resources: [options.ruleArn ?? context.arn('events', `rule/${rule}`)],
     detail: {},
   };
 }

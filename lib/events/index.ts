@@ -16,5 +16,6 @@ export * from './sns';
 export * from './dynamodb';
 export * from './kinesis';
 export * from './eventbridge';
+export * from './scheduler';
 export * from './cloudwatch-logs';
 export { sampleEvent, listEventSources, type EventFlags } from './sources';

@@ -6,7 +6,7 @@ export interface S3EventOptions extends EventEnvironment {
    * What happened to the object.
    * @default 'ObjectCreated:Put'
    */
-  readonly eventName?: 'ObjectCreated:Put' | 'ObjectCreated:Post' | 'ObjectCreated:Copy' | 'ObjectCreated:CompleteMultipartUpload' | 'ObjectRemoved:Delete' | 'ObjectRemoved:DeleteMarkerCreated';
+  readonly eventName?: S3EventName;
   /** Bucket name. @default 'example-bucket' */
   readonly bucket?: string;
   /** Object key, unencoded (the event carries it URL-encoded, as S3 does). @default 'uploads/example.txt' */
@@ -19,11 +19,50 @@ export interface S3EventOptions extends EventEnvironment {
   readonly versionId?: string;
   /** The notification configuration's id. @default - generated */
   readonly configurationId?: string;
+  /**
+   * Orders events of one key (a greater hex value happened later); see {@link s3Sequencer}.
+   * @default - generated
+   */
+  readonly sequencer?: string;
+  /** Who made the request (`userIdentity.principalId`). @default - a generated IAM user id */
+  readonly principalId?: string;
+  /** Where the request came from (`requestParameters.sourceIPAddress`). @default '203.0.113.10' */
+  readonly sourceIPAddress?: string;
+  /** S3's id of the request (`x-amz-request-id`). @default - generated */
+  readonly requestId?: string;
 }
 
-/** S3 notification keys are URL-encoded with spaces as `+` ("red flower.jpg" → "red+flower.jpg"). */
+/** The object events S3 notifications deliver. */
+export const S3_EVENT_NAMES = [
+  'ObjectCreated:Put',
+  'ObjectCreated:Post',
+  'ObjectCreated:Copy',
+  'ObjectCreated:CompleteMultipartUpload',
+  'ObjectRemoved:Delete',
+  'ObjectRemoved:DeleteMarkerCreated',
+] as const;
+export type S3EventName = (typeof S3_EVENT_NAMES)[number];
+
+export function isS3EventName(name: string): name is S3EventName {
+  return (S3_EVENT_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * A sequencer from the time of the change in microseconds: 18 upper-case hex digits,
+ * growing with time, so later events of a key compare greater as S3's do.
+ */
+export function s3Sequencer(epochMicros: bigint): string {
+  return epochMicros.toString(16).toUpperCase().padStart(18, '0');
+}
+
+/**
+ * S3 notification keys are URL-encoded as an HTML form encodes a field
+ * (application/x-www-form-urlencoded: letters, digits and `*-._` stay, a space
+ * becomes `+`, everything else UTF-8 percent-encoded: `(` is `%28`, `+` is `%2B`),
+ * except that `/` stays: "dir/red flower (1).jpg" → "dir/red+flower+%281%29.jpg".
+ */
 export function encodeS3Key(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return new URLSearchParams([['', key]]).toString().slice(1).replace(/%2F/g, '/');
 }
 
 /** The event S3 sends for an object created or removed. */
@@ -42,7 +81,7 @@ export function s3Event(options: S3EventOptions = {}): S3Event {
     key: encodeS3Key(key),
     ...(created ? { size, eTag: options.eTag ?? context.hex(32) } : {}),
     ...(options.versionId ? { versionId: options.versionId } : {}),
-    sequencer: context.hex(18).toUpperCase(),
+    sequencer: options.sequencer ?? context.hex(18).toUpperCase(),
   } as S3EventRecord['s3']['object'];
   const record: S3EventRecord = {
     eventVersion: '2.1',
@@ -50,9 +89,9 @@ export function s3Event(options: S3EventOptions = {}): S3Event {
     awsRegion: context.region,
     eventTime: context.now.toISOString(),
     eventName,
-    userIdentity: { principalId: `AWS:AIDA${context.chars(17, UPPER_ALNUM)}` },
-    requestParameters: { sourceIPAddress: '203.0.113.10' },
-    responseElements: { 'x-amz-request-id': context.hex(16).toUpperCase(), 'x-amz-id-2': context.base64(57) },
+    userIdentity: { principalId: options.principalId ?? `AWS:AIDA${context.chars(17, UPPER_ALNUM)}` },
+    requestParameters: { sourceIPAddress: options.sourceIPAddress ?? '203.0.113.10' },
+    responseElements: { 'x-amz-request-id': options.requestId ?? context.hex(16).toUpperCase(), 'x-amz-id-2': context.base64(57) },
     s3: {
       s3SchemaVersion: '1.0',
       configurationId: options.configurationId ?? context.uuid(),

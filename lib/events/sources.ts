@@ -7,6 +7,7 @@ import { eventBridgeEvent, scheduledEvent } from './eventbridge';
 import { functionUrlEvent, httpApiEvent, restApiEvent, type RoutedRequestOptions } from './http';
 import { kinesisEvent } from './kinesis';
 import { s3Event } from './s3';
+import { schedulerPayload } from './scheduler';
 import { snsEvent } from './sns';
 import { sqsEvent } from './sqs';
 
@@ -69,6 +70,9 @@ export const EVENT_OPTIONS: Readonly<Record<string, EventOptionSpec>> = {
   detail: { type: 'string', describe: 'EventBridge detail as JSON' },
   resource: { type: 'string', repeatable: true, describe: 'EventBridge resource ARN (repeatable)' },
   rule: { type: 'string', describe: 'Schedule rule name' },
+  schedule: { type: 'string', describe: 'EventBridge Scheduler schedule name' },
+  group: { type: 'string', describe: 'Schedule group (default "default")' },
+  input: { type: 'string', describe: "Scheduler target input; <aws.scheduler.scheduled-time> and the other context attributes are filled in (default: Scheduler's own event)" },
   'log-group': { type: 'string', describe: 'Log group name' },
   'log-stream': { type: 'string', describe: 'Log stream name' },
   'filter-name': { type: 'string', describe: 'Subscription filter name' },
@@ -131,6 +135,13 @@ const SOURCES: readonly EventSource[] = [
   },
   { name: 'schedule', description: 'EventBridge scheduled event (rate or cron rule)', options: ['rule'], build: (f, env) => scheduledEvent({ ...env, rule: f.one('rule') }) },
   {
+    name: 'scheduler',
+    description: 'EventBridge Scheduler invocation (its Scheduled Event, or the target input)',
+    options: ['schedule', 'group', 'input'],
+    // The same payload dev sends: the input as text when given, so it is parsed as JSON here.
+    build: (f, env) => parsePayload(schedulerPayload({ ...env, schedule: f.one('schedule'), group: f.one('group'), input: f.one('input') })),
+  },
+  {
     name: 'cloudwatch-logs',
     description: 'CloudWatch Logs subscription (gzipped, base64 awslogs.data)',
     options: ['log-group', 'log-stream', 'message', 'filter-name'],
@@ -153,6 +164,15 @@ const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   logGroup: 'log-group',
   records: 'data',
 };
+
+/** A payload as the handler receives it: JSON parsed, or text as a JSON string. */
+function parsePayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    return payload;
+  }
+}
 
 function keysFrom(image: JsonObject | undefined): JsonObject | undefined {
   // Without --keys, an image's "id" attribute is taken as the key, as in the default sample.

@@ -5,6 +5,9 @@ import { describe, it } from 'node:test';
 import {
   cloudWatchLogsEvent,
   decodeCloudWatchLogsEvent,
+  encodeS3Key,
+  schedulerEvent,
+  schedulerPayload,
   dynamodbStreamEvent,
   eventBridgeEvent,
   kinesisEvent,
@@ -34,6 +37,10 @@ describe('s3Event', () => {
     assert.equal(record.s3.object.size, 2048);
     assert.match(record.s3.object.eTag, /^[0-9a-f]{32}$/);
     assert.match(record.s3.object.sequencer, /^[0-9A-F]{18}$/);
+  });
+
+  it('encodes the key as S3 does: form-style (space "+", "(" "%28", "+" "%2B", "~" "%7E", "*" kept), slash kept', () => {
+    assert.equal(encodeS3Key('dir/red flower (1)+x~*é.txt'), 'dir/red+flower+%281%29%2Bx%7E*%C3%A9.txt');
   });
 
   it('leaves size and eTag out of a delete, as S3 does', () => {
@@ -108,6 +115,7 @@ describe('snsEvent', () => {
     assert.equal(record.Sns.Type, 'Notification');
     assert.deepEqual(record.Sns.MessageAttributes, { severity: { Type: 'String', Value: 'high' } });
     assert.equal(record.Sns.Timestamp, '2026-11-23T10:12:13.456Z');
+    assert.equal(snsEvent(fixed).Records[0].Sns.Subject, null, 'SNS sends null without a subject');
   });
 });
 
@@ -229,6 +237,18 @@ describe('eventBridgeEvent and scheduledEvent', () => {
     assert.equal(event['detail-type'], 'Scheduled Event');
     assert.deepEqual(event.resources, ['arn:aws:events:eu-central-1:111122223333:rule/nightly']);
     assert.deepEqual(event.detail, {});
+  });
+});
+
+describe('schedulerEvent', () => {
+  it('is the event Scheduler sends without input: its source, the schedule ARN and "{}" as detail', () => {
+    const event = schedulerEvent({ ...fixed, schedule: 'daily-report', group: 'reports' });
+    assert.equal(event.source, 'aws.scheduler');
+    assert.equal(event['detail-type'], 'Scheduled Event');
+    assert.equal(event.time, '2026-11-23T10:12:13Z');
+    assert.deepEqual(event.resources, ['arn:aws:scheduler:eu-central-1:111122223333:schedule/reports/daily-report']);
+    assert.equal(event.detail, '{}');
+    assert.equal(schedulerPayload({ ...fixed, schedule: 'daily-report', input: '{"t":"<aws.scheduler.scheduled-time>","n":<aws.scheduler.attempt-number>}' }), '{"t":"2026-11-23T10:12:13Z","n":1}');
   });
 });
 

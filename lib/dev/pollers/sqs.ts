@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { sqsEvent, type SqsAttributeValue, type SqsMessageOptions } from '../../events';
 import { type DevInvoker, type DevTarget, type DevWorker, sleep } from '../invoker';
 
 export interface SqsMappingConfig {
@@ -23,35 +24,43 @@ export interface SqsMappingConfig {
   readonly region?: string;
 }
 
-function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
-  const attributes = (message.Attributes ?? {}) as Record<string, string>;
-  const messageAttributes: SQSRecord['messageAttributes'] = {};
+/** A received message as the builder takes it: what SQS returned, attributes and system attributes included. */
+export function receivedMessage(message: Message): SqsMessageOptions {
+  const system = (message.Attributes ?? {}) as Record<string, string | undefined>;
+  const attributes: Record<string, SqsAttributeValue> = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    messageAttributes[name] = {
-      dataType: value.DataType ?? 'String',
-      stringValue: value.StringValue,
-      binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
-      stringListValues: [],
-      binaryListValues: [],
-    };
+    attributes[name] = { dataType: value.DataType ?? 'String', stringValue: value.StringValue, binaryValue: value.BinaryValue };
   }
+  const number = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
   return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
     body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId, MessageDeduplicationId: attributes.MessageDeduplicationId, SequenceNumber: attributes.SequenceNumber } : {}),
-    },
-    messageAttributes,
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: region,
+    attributes,
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    receiveCount: number(system.ApproximateReceiveCount),
+    sentTimestamp: number(system.SentTimestamp),
+    firstReceiveTimestamp: number(system.ApproximateFirstReceiveTimestamp),
+    senderId: system.SenderId,
+    groupId: system.MessageGroupId,
+    deduplicationId: system.MessageDeduplicationId,
+    sequenceNumber: system.SequenceNumber,
   };
+}
+
+/** The event Lambda sends for received messages, built by lib/events. */
+export function sqsEventFor(messages: readonly Message[], queueArn: string, region: string): SQSEvent {
+  return sqsEvent({ region, accountId: queueArn.split(':')[4], queueArn, messages: messages.map(receivedMessage) });
+}
+
+/** How the poller names its invocations: `sqs <queue> (<batch size>)`. */
+export function sqsTrigger(queueArn: string): string {
+  return `sqs ${queueArn.split(':').pop()}`;
+}
+
+/** The batch size in a trigger the poller named, or undefined for another trigger. */
+export function sqsBatchSize(trigger: string): { queue: string; size: number } | undefined {
+  const match = /^sqs (\S+) \((\d+)\)$/.exec(trigger);
+  return match ? { queue: match[1], size: Number(match[2]) } : undefined;
 }
 
 /**
@@ -155,14 +164,15 @@ export class SqsPoller implements DevWorker {
 
   private async process(messages: Message[]): Promise<void> {
     const region = this.config.region ?? 'us-east-1';
-    const all = messages.map((m) => toRecord(m, this.config.queueArn, region));
+    const all = sqsEventFor(messages, this.config.queueArn, region).Records;
     const filter = this.config.filter;
     const records = filter ? all.filter((r) => filter(r)) : all;
     const filteredOut = filter ? all.filter((r) => !filter(r)) : [];
     await this.delete(filteredOut);
     if (records.length === 0) return;
     const event: SQSEvent = { Records: records };
-    const result = await this.invoker.invoke(this.target, JSON.stringify(event), `sqs ${this.config.queueArn.split(':').pop()}`);
+    // The trigger names the batch size: dev's log line reports a partial failure as n/size.
+    const result = await this.invoker.invoke(this.target, JSON.stringify(event), `${sqsTrigger(this.config.queueArn)} (${records.length})`);
     const toDelete = messagesToDelete(records, result, this.config.reportBatchItemFailures ?? false);
     await this.delete(toDelete);
     // After a failure the messages keep their visibility timeout; the queue redelivers them.
