@@ -5,35 +5,22 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, s3EventMatches } from '../../lib/dev/bridges';
-import type { DevInvoker, DevWorker } from '../../lib/dev/invoker';
-import { type Moto, startMoto } from '../ops/moto';
+import type { DevWorker } from '../../lib/dev/invoker';
+import type { Moto } from '../ops/moto';
+import { recordingInvoker, useMoto } from './services';
 
 let moto: Moto;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let sqs: SQSClient;
 let s3: S3Client;
 let sns: SNSClient;
 let events: EventBridgeClient;
 const workers: DevWorker[] = [];
 const calls: Array<{ fn: string; payload: any; trigger: string }> = [];
-const invoker: DevInvoker = {
-  invoke: async () => ({ payload: 'null' }),
-  invokeAsync: async (target, payload, trigger) => void calls.push({ fn: target.functionPath, payload: JSON.parse(payload), trigger }),
-};
+const invoker = recordingInvoker(calls);
 
-before(async () => {
-  moto = await startMoto();
-  const config = { endpoint: moto.endpoint, region: 'us-east-1', credentials };
-  sqs = new SQSClient(config);
-  s3 = new S3Client({ ...config, forcePathStyle: true });
-  sns = new SNSClient(config);
-  events = new EventBridgeClient(config);
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  for (const c of [sqs, s3, sns, events]) c.destroy();
-  await moto.stop();
-});
+// The bridges stop before moto does.
+after(() => Promise.all(workers.map((w) => w.stop())));
+useMoto((aws) => ({ moto, sqs, s3, sns, events } = aws));
 
 async function until(check: () => boolean, ms = 15_000) {
   const deadline = Date.now() + ms;

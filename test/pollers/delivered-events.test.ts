@@ -9,10 +9,11 @@ import { EventBridgeSchema, S3Schema, SnsSchema, SqsSchema } from '@aws-lambda-p
 import type { ScheduleWiring } from '../../lib/assembly/triggers';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge } from '../../lib/dev/bridges';
 import { schedulePayload } from '../../lib/dev/dev';
-import type { DevInvoker, DevWorker } from '../../lib/dev/invoker';
+import type { DevWorker } from '../../lib/dev/invoker';
 import { SqsPoller } from '../../lib/dev/pollers/sqs';
 import { eventBridgeEvent, md5OfMessageAttributes, s3Event, sampleEvent, snsEvent, sqsEvent } from '../../lib/events';
-import { type Moto, startMoto } from '../ops/moto';
+import type { Moto } from '../ops/moto';
+import { recordingInvoker, useMoto } from './services';
 
 /**
  * The events `lambdakit dev` delivers, captured as functions receive them from the bridges,
@@ -22,31 +23,17 @@ import { type Moto, startMoto } from '../ops/moto';
  */
 
 let moto: Moto;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 let sqs: SQSClient;
 let s3: S3Client;
 let sns: SNSClient;
 let events: EventBridgeClient;
 const workers: DevWorker[] = [];
 const delivered: Array<{ fn: string; payload: any; trigger: string }> = [];
-const invoker: DevInvoker = {
-  invoke: async () => ({ payload: 'null' }),
-  invokeAsync: async (target, payload, trigger) => void delivered.push({ fn: target.functionPath, payload: JSON.parse(payload), trigger }),
-};
+const invoker = recordingInvoker(delivered);
 
-before(async () => {
-  moto = await startMoto();
-  const config = { endpoint: moto.endpoint, region: 'us-east-1', credentials };
-  sqs = new SQSClient(config);
-  s3 = new S3Client({ ...config, forcePathStyle: true });
-  sns = new SNSClient(config);
-  events = new EventBridgeClient(config);
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  for (const c of [sqs, s3, sns, events]) c.destroy();
-  await moto.stop();
-});
+// The bridges stop before moto does.
+after(() => Promise.all(workers.map((w) => w.stop())));
+useMoto((aws) => ({ moto, sqs, s3, sns, events } = aws));
 
 async function until<T>(find: () => T | undefined, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;

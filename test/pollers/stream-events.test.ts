@@ -1,14 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBStreamSchema, KinesisDataStreamSchema } from '@aws-lambda-powertools/parser/schemas';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DevInvoker } from '../../lib/dev/invoker';
 import { StreamPoller, dynamodbSource, kinesisSource } from '../../lib/dev/pollers/streams';
 import { sampleEvent } from '../../lib/events';
-import { type Moto, startMoto } from '../ops/moto';
+import type { Moto } from '../ops/moto';
+import { useMoto } from './services';
 
 /**
  * The Kinesis and DynamoDB Streams events `lambdakit dev` delivers, captured from a poller against moto,
@@ -20,20 +20,8 @@ let moto: Moto;
 let kinesis: KinesisClient;
 let ddb: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-before(async () => {
-  moto = await startMoto();
-  kinesis = new KinesisClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials, requestHandler: new NodeHttpHandler() });
-  ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
-  streams = new DynamoDBStreamsClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
-});
-after(async () => {
-  kinesis.destroy();
-  ddb.destroy();
-  streams.destroy();
-  await moto.stop();
-});
+useMoto((aws) => ({ moto, kinesis, ddb, streams } = aws));
 
 /** Runs a poller until `count` records were delivered; returns the events it delivered. */
 async function capture(poller: (invoker: DevInvoker) => StreamPoller, count: number): Promise<any[]> {

@@ -3,30 +3,17 @@ import { after, before, test } from 'node:test';
 import { CreateTableCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DevInvoker } from '../../lib/dev/invoker';
 import { StreamPoller, dynamodbSource, kinesisSource } from '../../lib/dev/pollers/streams';
-import { type Moto, startMoto } from '../ops/moto';
+import type { Moto } from '../ops/moto';
+import { useMoto } from './services';
 
 let moto: Moto;
 let kinesis: KinesisClient;
 let ddb: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-before(async () => {
-  moto = await startMoto();
-  // The Kinesis client speaks HTTP/2 by default (for SubscribeToShard); the local services speak HTTP/1.1.
-  kinesis = new KinesisClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials, requestHandler: new NodeHttpHandler() });
-  ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
-  streams = new DynamoDBStreamsClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
-});
-after(async () => {
-  kinesis.destroy();
-  ddb.destroy();
-  streams.destroy();
-  await moto.stop();
-});
+useMoto((aws) => ({ moto, kinesis, ddb, streams } = aws));
 
 async function until(check: () => boolean, ms = 20_000) {
   const deadline = Date.now() + ms;
