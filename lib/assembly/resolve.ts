@@ -1,4 +1,5 @@
 import type { AssemblyModel, ResourceModel, StackModel, TemplateValue } from './model';
+import { isNamedType, localName, resourceModelOf, type DataResourceModel, type NamingContext } from './resources';
 
 /** Where the assembly is imagined to run: the values of the pseudo parameters. */
 export interface LocalAccount {
@@ -21,17 +22,12 @@ export interface ResourceValues {
   readonly attributes?: { readonly [attribute: string]: string };
 }
 
-/** Property holding the physical name, by resource type (where CloudFormation lets templates choose it). */
+/**
+ * Property holding the physical name of the types lib/assembly/resources.ts does not model
+ * (tables, queues, topics, streams, buses, buckets, rules and schedules are named there).
+ */
 const NAME_PROPERTY: Record<string, string> = {
-  'AWS::SQS::Queue': 'QueueName',
-  'AWS::DynamoDB::Table': 'TableName',
-  'AWS::DynamoDB::GlobalTable': 'TableName',
-  'AWS::S3::Bucket': 'BucketName',
-  'AWS::SNS::Topic': 'TopicName',
   'AWS::Lambda::Function': 'FunctionName',
-  'AWS::Kinesis::Stream': 'Name',
-  'AWS::Events::EventBus': 'Name',
-  'AWS::Events::Rule': 'Name',
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::IAM::Role': 'RoleName',
   'AWS::SSM::Parameter': 'Name',
@@ -43,15 +39,17 @@ const NAME_PROPERTY: Record<string, string> = {
 /**
  * Turns template values (`Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`,
  * `Fn::Select`, `Fn::Split`, `Fn::ImportValue`, pseudo parameters) into the
- * values they would have locally. Physical names are the template's own when
- * it sets them, else `<stack>-<logicalId>` (lower-case for S3 buckets); ARNs
- * follow each service's format. A value that cannot be known locally
- * resolves to `undefined`, and the caller says so.
+ * values they would have locally. Tables, queues, topics, streams, buses, buckets,
+ * rules and schedules resolve to the name, ARN and URL of their model
+ * (lib/assembly/resources.ts, the one place that names them); other resources
+ * are named by the template, else `<stack>-<logicalId>`; ARNs follow each
+ * service's format. A value that cannot be known locally resolves to
+ * `undefined`, and the caller says so.
  */
-export class TemplateResolver {
-  private readonly region: string;
-  private readonly accountId: string;
-  private readonly partition: string;
+export class TemplateResolver implements NamingContext {
+  public readonly region: string;
+  public readonly accountId: string;
+  public readonly partition: string;
   private readonly known = new Map<string, ResourceValues>();
 
   constructor(
@@ -72,6 +70,7 @@ export class TemplateResolver {
 
   /** The physical name a resource gets locally. */
   public physicalName(resource: ResourceModel): string {
+    if (isNamedType(resource.type)) return localName(resource, this);
     const property = NAME_PROPERTY[resource.type];
     const named = property ? resource.properties[property] : undefined;
     if (typeof named === 'string') return named;
@@ -83,10 +82,7 @@ export class TemplateResolver {
       const fn = this.assembly.functions.find((f) => f.stackName === resource.stackName && f.logicalId === resource.logicalId);
       if (fn) return fn.functionName;
     }
-    const base = `${resource.stackName}-${resource.logicalId}`;
-    if (resource.type === 'AWS::S3::Bucket') return base.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 63);
-    if (resource.type === 'AWS::SQS::Queue' && resource.properties.FifoQueue === true) return `${base.slice(0, 75)}.fifo`;
-    return base.slice(0, 140);
+    return `${resource.stackName}-${resource.logicalId}`.slice(0, 140);
   }
 
   /** Resolves a value in the context of a stack. Strings and numbers come back as strings. */
@@ -113,25 +109,13 @@ export class TemplateResolver {
   public arn(resource: ResourceModel): string | undefined {
     const known = this.known.get(`${resource.stackName}/${resource.logicalId}`)?.attributes?.Arn;
     if (known) return known;
+    const model = resourceModelOf(resource, this);
+    if (model) return model.arn;
     const name = this.physicalName(resource);
     const { partition: p, region: r, accountId: a } = this;
     switch (resource.type) {
-      case 'AWS::SQS::Queue':
-        return `arn:${p}:sqs:${r}:${a}:${name}`;
-      case 'AWS::SNS::Topic':
-        return `arn:${p}:sns:${r}:${a}:${name}`;
-      case 'AWS::DynamoDB::Table':
-        return `arn:${p}:dynamodb:${r}:${a}:table/${name}`;
-      case 'AWS::S3::Bucket':
-        return `arn:${p}:s3:::${name}`;
       case 'AWS::Lambda::Function':
         return `arn:${p}:lambda:${r}:${a}:function:${name}`;
-      case 'AWS::Kinesis::Stream':
-        return `arn:${p}:kinesis:${r}:${a}:stream/${name}`;
-      case 'AWS::Events::EventBus':
-        return `arn:${p}:events:${r}:${a}:event-bus/${name}`;
-      case 'AWS::Events::Rule':
-        return `arn:${p}:events:${r}:${a}:rule/${name}`;
       case 'AWS::Logs::LogGroup':
         return `arn:${p}:logs:${r}:${a}:log-group:${name}:*`;
       case 'AWS::IAM::Role':
@@ -178,14 +162,13 @@ export class TemplateResolver {
     if (known) return known;
     const resource = this.resource(stack, logicalId);
     if (!resource) return undefined;
+    const model = resourceModelOf(resource, this);
+    if (model) return modelRef(model);
     switch (resource.type) {
-      // Types whose Ref is an ARN or URL rather than the name.
-      case 'AWS::SNS::Topic':
+      // Types whose Ref is an ARN rather than the name.
       case 'AWS::StepFunctions::StateMachine':
       case 'AWS::SecretsManager::Secret':
         return this.arn(resource);
-      case 'AWS::SQS::Queue':
-        return `https://sqs.${this.region}.amazonaws.com/${this.accountId}/${this.physicalName(resource)}`;
       case 'AWS::Lambda::Alias': {
         const fn = this.evaluate(stack, resource.properties.FunctionName);
         const name = resource.properties.Name;
@@ -207,6 +190,8 @@ export class TemplateResolver {
     if (known) return known;
     const resource = this.resource(stack, logicalId);
     if (!resource) return undefined;
+    const model = resourceModelOf(resource, this);
+    if (model) return modelAttribute(model, attribute);
     const name = this.physicalName(resource);
     switch (attribute) {
       case 'Arn':
@@ -304,5 +289,33 @@ export class TemplateResolver {
       }
     }
     return undefined;
+  }
+}
+
+/** What `{ Ref }` of a modelled resource gives: a topic's ARN, a queue's URL, the others' name. */
+function modelRef(model: DataResourceModel): string {
+  if (model.type === 'AWS::SNS::Topic') return model.arn;
+  if (model.type === 'AWS::SQS::Queue') return model.url;
+  return model.name;
+}
+
+/** What `{ Fn::GetAtt }` of a modelled resource gives; attributes only a service knows (a table's StreamArn) are undefined. */
+function modelAttribute(model: DataResourceModel, attribute: string): string | undefined {
+  switch (attribute) {
+    case 'Arn':
+    case 'TopicArn':
+      return model.arn;
+    case 'QueueName':
+    case 'TopicName':
+    case 'Name':
+      return model.name;
+    case 'QueueUrl':
+      return model.type === 'AWS::SQS::Queue' ? model.url : undefined;
+    case 'DomainName':
+      return model.type === 'AWS::S3::Bucket' ? model.domainName : undefined;
+    case 'RegionalDomainName':
+      return model.type === 'AWS::S3::Bucket' ? model.regionalDomainName : undefined;
+    default:
+      return undefined;
   }
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AssemblyModel, FunctionModel, ResourceModel, StackModel, TemplateValue } from './model';
+import { TemplateResolver } from './resolve';
+import { findResource, readResources, type AppResources, type BucketModel, type BusModel, type DataResourceModel, type QueueModel, type RuleModel, type ScheduleModel, type StreamModel, type TableModel, type TopicModel } from './resources';
 
 /**
  * The triggers of an app, as `lambdakit dev` wires them: every route, mapping, subscription, notification,
@@ -7,6 +9,8 @@ import type { AssemblyModel, FunctionModel, ResourceModel, StackModel, TemplateV
  * (and the alias or version it invokes) and at the resource that feeds it.
  * CloudFormation resource types are the contract, so apps built with plain
  * aws-cdk-lib constructs are wired the same way as lambdakit's triggers.
+ * The queues, streams, tables, topics, buckets, buses, rules and schedules
+ * are their models from resources.ts, with the names and ARNs they have locally.
  */
 
 /** A resource of some stack, found through Ref, GetAtt or a cross-stack import. */
@@ -83,7 +87,7 @@ export interface MockResponseWiring {
 
 export interface QueueMappingWiring {
   readonly logicalId: string;
-  readonly queue: ResourceRef;
+  readonly queue: QueueModel;
   readonly target: FunctionTarget;
   readonly batchSize: number;
   readonly maximumBatchingWindowSeconds: number;
@@ -102,7 +106,8 @@ export const STREAM_UNLIMITED = -1;
 export interface StreamMappingWiring {
   readonly logicalId: string;
   readonly kind: 'kinesis' | 'dynamodb';
-  readonly source: ResourceRef;
+  /** The Kinesis stream, or the table whose stream the mapping reads. */
+  readonly source: StreamModel | TableModel;
   readonly target: FunctionTarget;
   readonly startingPosition: 'LATEST' | 'TRIM_HORIZON';
   readonly batchSize: number;
@@ -125,7 +130,7 @@ export interface StreamMappingWiring {
 export interface TopicSubscriptionWiring {
   readonly logicalId: string;
   readonly stackName: string;
-  readonly topic: ResourceRef;
+  readonly topic: TopicModel;
   readonly target: FunctionTarget;
   readonly filterPolicy?: Record<string, unknown>;
   readonly filterPolicyScope: 'MessageAttributes' | 'MessageBody';
@@ -134,7 +139,7 @@ export interface TopicSubscriptionWiring {
 }
 
 export interface BucketNotificationWiring {
-  readonly bucket: ResourceRef;
+  readonly bucket: BucketModel;
   readonly target: FunctionTarget;
   readonly events: string[];
   readonly prefix?: string;
@@ -142,9 +147,11 @@ export interface BucketNotificationWiring {
 }
 
 export interface RuleWiring {
+  /** The rule's construct path (what dev's log lines show); its name is `rule.name`. */
   readonly ruleName: string;
+  readonly rule: RuleModel;
   /** Undefined for the default bus. */
-  readonly bus?: ResourceRef;
+  readonly bus?: BusModel;
   readonly eventPattern: Record<string, unknown>;
   readonly target: FunctionTarget;
   readonly input?: string;
@@ -183,7 +190,10 @@ export interface LogSubscriptionWiring {
 }
 
 export interface ScheduleWiring {
+  /** The construct path of the rule or schedule (what dev's log lines and `fireSchedule` use). */
   readonly name: string;
+  /** The EventBridge rule or Scheduler schedule, with its name (and group) as events name it. */
+  readonly schedule: RuleModel | ScheduleModel;
   readonly expression: string;
   readonly timeZone?: string;
   readonly target: FunctionTarget;
@@ -338,9 +348,13 @@ function filtersOf(value: TemplateValue | undefined): Array<Record<string, unkno
   return out;
 }
 
-/** Reads the wiring of every stack of an assembly. */
-export function readWiring(assembly: AssemblyModel): AppWiring {
+/**
+ * Reads the wiring of every stack of an assembly.
+ * @param resources the app's resource models @default - read with a TemplateResolver's defaults (us-east-1, account 123456789012)
+ */
+export function readWiring(assembly: AssemblyModel, resources: AppResources = readResources(assembly, new TemplateResolver(assembly))): AppWiring {
   const refs = new References(assembly);
+  const model = <T extends DataResourceModel>(ref: ResourceRef | undefined) => (ref ? (findResource(resources, ref.stackName, ref.logicalId) as T | undefined) : undefined);
   const wiring: AppWiring = { routes: [], mockRoutes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] };
   const label = (stack: StackModel, r: ResourceModel) => r.cdkPath?.replace(/\/Resource$/, '') ?? `${stack.stackName}/${r.logicalId}`;
 
@@ -397,7 +411,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
         case 'AWS::Lambda::EventSourceMapping': {
           const target = refs.targetOf(stack, p.FunctionName);
           if (!target) continue;
-          const source = refs.resourceOf(stack, p.EventSourceArn, ['AWS::SQS::Queue', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
+          const source = model<QueueModel | StreamModel | TableModel>(refs.resourceOf(stack, p.EventSourceArn, ['AWS::SQS::Queue', 'AWS::Kinesis::Stream', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']));
           if (!source) {
             wiring.unsupported.push(`${label(stack, r)}: its event source is not a queue, stream or table of this app`);
             continue;
@@ -406,20 +420,20 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           const common = {
             logicalId: r.logicalId,
             target,
-            batchSize: num(p.BatchSize, source.resource.type === 'AWS::SQS::Queue' ? 10 : 100),
+            batchSize: num(p.BatchSize, source.type === 'AWS::SQS::Queue' ? 10 : 100),
             maximumBatchingWindowSeconds: num(p.MaximumBatchingWindowInSeconds, 0),
             reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
             filters: filtersOf(p.FilterCriteria),
             enabled: p.Enabled !== false && p.Enabled !== 'false',
           };
-          if (source.resource.type === 'AWS::SQS::Queue') {
+          if (source.type === 'AWS::SQS::Queue') {
             const scaling = isObj(p.ScalingConfig) ? p.ScalingConfig : undefined;
             wiring.queueMappings.push({ ...common, queue: source, maximumConcurrency: scaling ? num(scaling.MaximumConcurrency, 0) || undefined : undefined });
           } else {
             const destination = isObj(p.DestinationConfig) && isObj(p.DestinationConfig.OnFailure) ? p.DestinationConfig.OnFailure.Destination : undefined;
             wiring.streamMappings.push({
               ...common,
-              kind: source.resource.type === 'AWS::Kinesis::Stream' ? 'kinesis' : 'dynamodb',
+              kind: source.type === 'AWS::Kinesis::Stream' ? 'kinesis' : 'dynamodb',
               source,
               startingPosition: p.StartingPosition === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST',
               bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
@@ -435,7 +449,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
         case 'AWS::SNS::Subscription': {
           if (p.Protocol !== 'lambda') continue;
           const target = refs.targetOf(stack, p.Endpoint);
-          const topic = refs.resourceOf(stack, p.TopicArn, ['AWS::SNS::Topic']);
+          const topic = model<TopicModel>(refs.resourceOf(stack, p.TopicArn, ['AWS::SNS::Topic']));
           if (!target || !topic) continue;
           wiring.topicSubscriptions.push({
             logicalId: r.logicalId,
@@ -449,7 +463,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           break;
         }
         case 'Custom::S3BucketNotifications': {
-          const bucket = refs.resourceOf(stack, p.BucketName, ['AWS::S3::Bucket']);
+          const bucket = model<BucketModel>(refs.resourceOf(stack, p.BucketName, ['AWS::S3::Bucket']));
           const config = isObj(p.NotificationConfiguration) ? p.NotificationConfiguration : undefined;
           const configs = config && Array.isArray(config.LambdaFunctionConfigurations) ? config.LambdaFunctionConfigurations : [];
           for (const c of configs) {
@@ -463,6 +477,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           break;
         }
         case 'AWS::Events::Rule': {
+          const rule = model<RuleModel>({ stackName: stack.stackName, logicalId: r.logicalId, resource: r })!;
           const targets = Array.isArray(p.Targets) ? p.Targets.filter(isObj) : [];
           for (const t of targets) {
             const target = refs.targetOf(stack, t.Arn);
@@ -470,11 +485,12 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
             const name = label(stack, r);
             const delivery = { stackName: stack.stackName, retryPolicy: retryPolicyOf(t.RetryPolicy), deadLetterTarget: isObj(t.DeadLetterConfig) ? t.DeadLetterConfig.Arn : undefined };
             if (typeof p.ScheduleExpression === 'string') {
-              wiring.schedules.push({ name, expression: p.ScheduleExpression, target, source: 'rule', input: typeof t.Input === 'string' ? t.Input : undefined, ...delivery });
+              wiring.schedules.push({ name, schedule: rule, expression: p.ScheduleExpression, target, source: 'rule', input: typeof t.Input === 'string' ? t.Input : undefined, ...delivery });
             } else if (isObj(p.EventPattern)) {
               wiring.rules.push({
                 ruleName: name,
-                bus: p.EventBusName === undefined ? undefined : refs.resourceOf(stack, p.EventBusName, ['AWS::Events::EventBus']),
+                rule,
+                bus: p.EventBusName === undefined ? undefined : model<BusModel>(refs.resourceOf(stack, p.EventBusName, ['AWS::Events::EventBus'])),
                 eventPattern: p.EventPattern as Record<string, unknown>,
                 target,
                 input: typeof t.Input === 'string' ? t.Input : undefined,
@@ -492,6 +508,7 @@ export function readWiring(assembly: AssemblyModel): AppWiring {
           if (!target || typeof p.ScheduleExpression !== 'string') continue;
           wiring.schedules.push({
             name: label(stack, r),
+            schedule: model<ScheduleModel>({ stackName: stack.stackName, logicalId: r.logicalId, resource: r })!,
             expression: p.ScheduleExpression,
             timeZone: typeof p.ScheduleExpressionTimezone === 'string' ? p.ScheduleExpressionTimezone : undefined,
             target,

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
+import { readResources, type AppResources, type DataResourceModel } from '../assembly/resources';
 import { LambdakitError } from '../errors';
 import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type AsyncQueueReport, type InvocationLogEntry } from '../local';
 import { loadAssembly } from '../local/inputs';
@@ -132,6 +132,10 @@ export class DevServer {
   }
 
   public readonly wiring: AppWiring;
+  /** The app's tables, queues, topics, streams, buses, buckets, rules and schedules, named as they are locally. */
+  public readonly appResources: AppResources;
+  /** Resolves the templates' values, with the local services' reports on the resources. */
+  private readonly resolver: TemplateResolver;
   /** The moto_server dev started and owns (absent with `servicesEndpoint`). */
   public moto?: MotoServer;
   /** Where the app's AWS services answer: the moto dev started, or `servicesEndpoint`. */
@@ -161,7 +165,9 @@ export class DevServer {
     public readonly assembly: AssemblyModel,
     private readonly options: DevOptions,
   ) {
-    this.wiring = readWiring(assembly);
+    this.resolver = new TemplateResolver(assembly);
+    this.appResources = readResources(assembly, this.resolver);
+    this.wiring = readWiring(assembly, this.appResources);
     this.out = options.out ?? process.stdout;
     this.err = options.err ?? process.stderr;
     this.color = !options.json && (options.color ?? Boolean((this.out as NodeJS.WriteStream).isTTY));
@@ -189,9 +195,9 @@ export class DevServer {
       });
     }
     this.clients = serviceClients(this.servicesEndpoint);
-    const resolver = new TemplateResolver(this.assembly);
+    const resolver = this.resolver;
     try {
-      this.resources = await provisionServices(this.assembly, resolver, this.clients, { visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds });
+      this.resources = await provisionServices(this.appResources, resolver, this.clients, { visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds });
     } catch (error) {
       if (external === undefined || error instanceof LambdakitError) throw error;
       throw new LambdakitError(`could not create the app's resources at ${this.servicesEndpoint} (--services-endpoint): ${(error as Error).message}`, {
@@ -274,15 +280,16 @@ export class DevServer {
 
   private async startTriggers(invoker: DevInvoker, resolver: TemplateResolver): Promise<void> {
     const clients = this.clients!;
-    const known = (stackName: string, logicalId: string, attribute?: string) =>
-      resolver.resolve(stackName, attribute ? { 'Fn::GetAtt': [logicalId, attribute] } : { Ref: logicalId });
+    // What the services reported for each resource dev created from its model (URLs, ARNs, stream ARNs).
+    const provisioned = new Map(this.resources.map((r) => [`${r.stackName}/${r.logicalId}`, r]));
+    const reported = (model: DataResourceModel) => provisioned.get(`${model.stackName}/${model.logicalId}`)!;
     const onError = (what: string) => (error: Error) => {
       if (!this.servicesDown) this.event('warn', `${what}: ${error.message}`);
     };
 
     for (const m of this.wiring.queueMappings.filter((x) => x.enabled)) {
-      const queueUrl = known(m.queue.stackName, m.queue.logicalId)!;
-      const queueArn = known(m.queue.stackName, m.queue.logicalId, 'Arn')!;
+      const queueUrl = reported(m.queue).url!;
+      const queueArn = reported(m.queue).arn;
       if (m.reportBatchItemFailures) this.partialBatchQueues.add(queueArn.split(':').pop()!);
       const filters = m.filters;
       const poller = new SqsPoller(
@@ -305,7 +312,7 @@ export class DevServer {
     }
 
     for (const m of this.wiring.streamMappings.filter((x) => x.enabled)) {
-      const arn = m.kind === 'kinesis' ? known(m.source.stackName, m.source.logicalId, 'Arn')! : known(m.source.stackName, m.source.logicalId, 'StreamArn')!;
+      const arn = m.kind === 'kinesis' ? reported(m.source).arn : reported(m.source).streamArn!;
       this.streamsClient ??= new DynamoDBStreamsClient({ endpoint: clients.endpoint, region: clients.region, credentials: { accessKeyId: 'lambdakit-local', secretAccessKey: 'lambdakit-local' } });
       const source = m.kind === 'kinesis' ? kinesisSource(clients.kinesis, arn, clients.region) : dynamodbSource(this.streamsClient, arn, clients.region);
       const destination = m.onFailure ? resolver.resolve(m.onFailure.stackName, m.onFailure.value) : undefined;
@@ -338,13 +345,13 @@ export class DevServer {
     for (const notifications of byBucket.values()) {
       const bucket = notifications[0].bucket;
       const subs: BucketSubscription[] = notifications.map((n) => ({ target: toDevTarget(n.target), events: n.events, prefix: n.prefix, suffix: n.suffix }));
-      this.workers.push(await startBucketBridge({ s3: clients.s3, sqs: clients.sqs }, known(bucket.stackName, bucket.logicalId)!, subs, invoker, onError(`bucket ${bucket.logicalId}`)));
+      this.workers.push(await startBucketBridge({ s3: clients.s3, sqs: clients.sqs }, bucket.name, subs, invoker, onError(`bucket ${bucket.logicalId}`)));
     }
 
     const byTopic = groupBy(this.wiring.topicSubscriptions, (s) => `${s.topic.stackName}/${s.topic.logicalId}`);
     for (const subscriptions of byTopic.values()) {
       const topic = subscriptions[0].topic;
-      const topicArn = known(topic.stackName, topic.logicalId)!;
+      const topicArn = reported(topic).arn;
       const subs: TopicSubscription[] = subscriptions.map((s) => ({
         target: toDevTarget(s.target),
         subscriptionArn: `${topicArn}:${s.logicalId}`,
@@ -356,8 +363,8 @@ export class DevServer {
     const byBus = groupBy(this.wiring.rules, (r) => (r.bus ? `${r.bus.stackName}/${r.bus.logicalId}` : 'default'));
     for (const rules of byBus.values()) {
       const bus = rules[0].bus;
-      const busName = bus ? known(bus.stackName, bus.logicalId)! : 'default';
-      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer, ruleArn: `arn:aws:events:${clients.region}:123456789012:rule/${bus ? `${busName}/` : ''}${r.ruleName.replace(/\//g, '-')}` }));
+      const busName = bus ? bus.name : 'default';
+      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer, ruleArn: r.rule.arn }));
       this.workers.push(await startBusBridge({ events: clients.events, sqs: clients.sqs }, busName, subs, invoker, onError(`bus ${busName}`)));
     }
 
@@ -435,7 +442,7 @@ export class DevServer {
       maxEnvironments: this.maxEnvironments,
       services: this.servicesEndpoint,
       routes: this.wiring.routes.map((r) => ({ method: r.method, path: r.path, kind: r.kind, stage: r.stage, function: r.target.fn.constructPath })),
-      resources: this.resources,
+      resources: this.resources.map(({ stackName, logicalId, type, name }) => ({ stackName, logicalId, type, name })),
     };
   }
 
@@ -544,16 +551,10 @@ export function invocationLine(
  */
 export function schedulePayload(s: ScheduleWiring, at: Date, region: string): string {
   const environment = { region, accountId: '123456789012', now: at };
-  if (s.source === 'scheduler') return schedulerPayload({ ...environment, schedule: localScheduleName(s.name), input: s.input });
+  const model = s.schedule;
+  if (model.type === 'AWS::Scheduler::Schedule') return schedulerPayload({ ...environment, schedule: model.name, group: model.groupName, input: s.input });
   if (s.input !== undefined) return s.input;
-  return JSON.stringify(scheduledEvent({ ...environment, rule: localScheduleName(s.name) }));
-}
-
-/** A rule or schedule name from a construct path: 64 characters at most, of those AWS allows. */
-function localScheduleName(label: string): string {
-  const name = label.replace(/[^A-Za-z0-9_.-]/g, '-');
-  if (name.length <= 64) return name;
-  return `${name.slice(0, 55)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+  return JSON.stringify(scheduledEvent({ ...environment, rule: model.name }));
 }
 
 function toDevTarget(target: FunctionTarget): DevTarget {

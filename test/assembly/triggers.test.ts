@@ -27,7 +27,7 @@ test('HTTP API routes, REST methods with their full paths and stage, and the fun
 test('an SQS mapping resolves its queue across stacks with batch size, window, partial failures and concurrency', () => {
   assert.equal(wiring.queueMappings.length, 1);
   const [m] = wiring.queueMappings;
-  assert.equal(`${m.queue.stackName}/${m.queue.resource.type}`, 'Data/AWS::SQS::Queue');
+  assert.equal(`${m.queue.stackName}/${m.queue.type}`, 'Data/AWS::SQS::Queue');
   assert.match(m.queue.logicalId, /^Jobs/);
   assert.equal(fnOf(m.target), 'Fns/Worker:live');
   assert.deepEqual([m.batchSize, m.maximumBatchingWindowSeconds, m.reportBatchItemFailures, m.maximumConcurrency, m.enabled], [5, 2, true, 4, true]);
@@ -52,7 +52,7 @@ test('stream mappings carry every setting of Lambda poller, with defaults where 
 
 test('an SNS subscription brings its filter policy, scope and dead-letter queue', () => {
   const [s] = wiring.topicSubscriptions;
-  assert.equal(`${s.topic.stackName}/${s.topic.resource.type}`, 'Data/AWS::SNS::Topic');
+  assert.equal(`${s.topic.stackName}/${s.topic.type}`, 'Data/AWS::SNS::Topic');
   assert.equal(fnOf(s.target), 'Fns/Worker:live');
   assert.deepEqual(s.filterPolicy, { kind: ['order'] });
   assert.equal(s.filterPolicyScope, 'MessageAttributes');

@@ -8,8 +8,9 @@ import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { AssemblyModel, ResourceModel } from '../../lib/assembly/model';
 import { TemplateResolver } from '../../lib/assembly/resolve';
+import { readResources } from '../../lib/assembly/resources';
 import { startMotoServer, type MotoServer } from '../../lib/dev/moto-server';
-import { localName, provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from '../../lib/dev/services';
+import { provisionServices as provisionModels, serviceClients, type ProvisionedResource, type ServiceClients } from '../../lib/dev/services';
 import { synthFixture } from './fixture';
 
 let moto: MotoServer;
@@ -22,6 +23,10 @@ let created: ProvisionedResource[];
 const isId = (id: string, construct: string) => new RegExp(`^${construct}[0-9A-F]{8}$`).test(id);
 const logicalId = (stack: string, construct: string) => assembly.stacks.find((s) => s.stackName === stack)!.resources.find((r) => isId(r.logicalId, construct))!.logicalId;
 const nameOf = (stack: string, construct: string) => created.find((c) => c.stackName === stack && isId(c.logicalId, construct))!.name;
+
+// Provisions what an assembly's models (read with the resolver's naming) describe.
+const provisionServices = (model: AssemblyModel, local: TemplateResolver, services: ServiceClients, options?: { visibilityTimeoutSeconds?: number }) =>
+  provisionModels(readResources(model, local), local, services, options);
 
 before(async () => {
   assembly = synthFixture();
@@ -137,25 +142,6 @@ test('a restarted dev provisioning against services that hold data keeps the dat
   await provisionServices(assembly, new TemplateResolver(assembly), clients);
   const restored = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }))).Attributes!;
   assert.equal(restored.VisibilityTimeout, '90');
-});
-
-test('local names stay within each service limit and apart, however long the stack and logical ids', () => {
-  const long = (type: string, logicalId: string, properties: Record<string, unknown> = {}) => ({ stackName: 'A'.repeat(40), logicalId, type, properties: properties as never });
-  const resolver = new TemplateResolver(assembly);
-  const queueA = localName(resolver, long('AWS::SQS::Queue', `Worker${'X'.repeat(60)}DeadLetterQueueA`));
-  const queueB = localName(resolver, long('AWS::SQS::Queue', `Worker${'X'.repeat(60)}DeadLetterQueueB`));
-  assert.ok(queueA.length <= 80 && queueB.length <= 80);
-  assert.notEqual(queueA, queueB);
-  assert.match(queueA, /^[A-Za-z0-9_-]+$/);
-  const fifo = localName(resolver, long('AWS::SQS::Queue', 'Q'.repeat(70), { FifoQueue: true }));
-  assert.ok(fifo.length <= 80 && fifo.endsWith('.fifo'), fifo);
-  const bucket = localName(resolver, long('AWS::S3::Bucket', 'Uploads'.repeat(5)));
-  assert.match(bucket, /^[a-z0-9][a-z0-9.-]{2,62}$/);
-  assert.equal(localName(resolver, long('AWS::Kinesis::Stream', 'S'.repeat(100))).length, 128);
-  assert.equal(localName(resolver, long('AWS::SQS::Queue', 'Short')), `${'A'.repeat(40)}-Short`);
-  assert.equal(localName(resolver, long('AWS::SQS::Queue', 'Named', { QueueName: 'orders' })), 'orders');
-  // The same resource always gets the same name.
-  assert.equal(localName(new TemplateResolver(assembly), long('AWS::SQS::Queue', `Worker${'X'.repeat(60)}DeadLetterQueueA`)), queueA);
 });
 
 test('queues with logical ids too long for SQS are created, and the redrive policy finds the shortened DLQ', async () => {

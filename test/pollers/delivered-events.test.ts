@@ -6,6 +6,7 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { EventBridgeSchema, S3Schema, SnsSchema, SqsSchema } from '@aws-lambda-powertools/parser/schemas';
+import { resourceModelOf, type RuleModel, type ScheduleModel } from '../../lib/assembly/resources';
 import type { ScheduleWiring } from '../../lib/assembly/triggers';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge } from '../../lib/dev/bridges';
 import { schedulePayload } from '../../lib/dev/dev';
@@ -155,9 +156,13 @@ describe('EventBridge rules', () => {
 });
 
 describe('schedules', () => {
-  const fire = async (wiring: Partial<ScheduleWiring>, at: Date) => {
+  const fire = async (wiring: Partial<ScheduleWiring> & { properties?: Record<string, string> }, at: Date) => {
     const fired: any[] = [];
-    const s = { name: 'Fns/Report', expression: 'rate(1 hour)', stackName: 'Fns', ...wiring } as ScheduleWiring;
+    // The rule or schedule at construct path Fns/Report, named by lib/assembly as dev names it.
+    const type = wiring.source === 'scheduler' ? 'AWS::Scheduler::Schedule' : 'AWS::Events::Rule';
+    const naming = { region: 'eu-west-1', accountId: '123456789012', partition: 'aws', resolve: () => undefined };
+    const schedule = resourceModelOf({ stackName: 'Fns', logicalId: 'Report8C3A5B2E', type, properties: wiring.properties ?? {}, cdkPath: 'Fns/Report/Resource' }, naming) as RuleModel | ScheduleModel;
+    const s = { name: 'Fns/Report', schedule, expression: 'rate(1 hour)', stackName: 'Fns', ...wiring } as ScheduleWiring;
     const timer = new ScheduleTimer(s.name, () => undefined, { functionPath: 'P/Report' }, (when) => schedulePayload(s, when, 'eu-west-1'), {
       invoke: async () => ({ payload: 'null' }),
       invokeAsync: async (_t, payload) => void fired.push(JSON.parse(payload)),
@@ -179,6 +184,14 @@ describe('schedules', () => {
     // Scheduler's detail is the JSON text "{}", not an object as a rule's is.
     assert.equal(payload.detail, '{}');
     assert.deepEqual(shape(payload), shape(sampleEvent('scheduler', { schedule: 'Fns-Report' })));
+  });
+
+  it("Scheduler names the schedule by the template's Name and GroupName when it has them", async () => {
+    const payload = await fire({ source: 'scheduler', properties: { Name: 'daily-report', GroupName: 'reports' } }, new Date('2026-11-23T08:30:00Z'));
+    EventBridgeSchema.parse(payload);
+    assert.deepEqual(payload.resources, ['arn:aws:scheduler:eu-west-1:123456789012:schedule/reports/daily-report']);
+    const rule = await fire({ source: 'rule', properties: { Name: 'nightly-cleanup' } }, new Date('2026-11-23T03:00:00Z'));
+    assert.deepEqual(rule.resources, ['arn:aws:events:eu-west-1:123456789012:rule/nightly-cleanup']);
   });
 
   it('Scheduler with input sends the input, context attributes filled in', async () => {
