@@ -16,6 +16,7 @@ export * from './constructs/function-monitoring';
 export * from './constructs/gradual-deployment';
 export { TemplateResolver, type LocalAccount, type ResourceValues } from './assembly/resolve';
 export * from './assembly/triggers';
+export * from './assembly/resources';
 export * from './constructs/work-queue';
 export * from './constructs/secure-bucket';
 export * from './constructs/resource-access';

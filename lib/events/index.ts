@@ -3,6 +3,8 @@ export {
   httpApiEvent,
   restApiEvent,
   functionUrlEvent,
+  httpApiV1Event,
+  type ReceivedRequest,
   type HttpRequestOptions,
   type RoutedRequestOptions,
   type HttpApiEventOptions,
