@@ -287,7 +287,10 @@ export async function startTopicBridge(
 /** A rule's function target: the pattern test (the caller's) and what the target sends. */
 export interface RuleSubscription {
   readonly target: DevTarget;
+  /** The rule's construct path, for dev's log lines. */
   readonly ruleName: string;
+  /** The rule's name as AWS has it (the template's Name, else lib/assembly's local name), for `aws.events.rule-name`. @default ruleName */
+  readonly awsRuleName?: string;
   readonly matches: (event: Record<string, unknown>) => boolean;
   /** Constant JSON the target sends instead of the event (`Input`). */
   readonly input?: string;
@@ -333,7 +336,8 @@ export function busEvent(put: Record<string, unknown>, region: string): Record<s
 export function targetPayload(sub: RuleSubscription, event: Record<string, unknown>): string {
   if (sub.input !== undefined) return sub.input;
   if (sub.inputTransformer) {
-    const text = transformInput(sub.inputTransformer, event, { ruleName: sub.ruleName, ruleArn: sub.ruleArn ?? `arn:aws:events:us-east-1:123456789012:rule/${sub.ruleName}` });
+    const ruleName = sub.awsRuleName ?? sub.ruleName;
+    const text = transformInput(sub.inputTransformer, event, { ruleName, ruleArn: sub.ruleArn ?? `arn:aws:events:us-east-1:123456789012:rule/${ruleName}` });
     // Lambda takes a JSON payload: a text template reaches the handler as a JSON string.
     return isJson(text) ? text : JSON.stringify(text);
   }

@@ -364,7 +364,7 @@ export class DevServer {
     for (const rules of byBus.values()) {
       const bus = rules[0].bus;
       const busName = bus ? bus.name : 'default';
-      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer, ruleArn: r.rule.arn }));
+      const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, awsRuleName: r.rule.name, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer, ruleArn: r.rule.arn }));
       this.workers.push(await startBusBridge({ events: clients.events, sqs: clients.sqs }, busName, subs, invoker, onError(`bus ${busName}`)));
     }
 

@@ -34,10 +34,11 @@ test('an event put on a bus reaches a matching rule target as its input transfor
     [
       {
         target: { functionPath: 'Fns/Notify', qualifier: 'live' },
-        ruleName: 'big-orders',
+        ruleName: 'Shop/BigOrders',
+        awsRuleName: 'big-orders',
         ruleArn: 'arn:aws:events:us-east-1:123456789012:rule/shop/big-orders',
         matches: (e) => matchesPattern({ 'detail-type': ['order.placed'], detail: { items: { qty: [{ numeric: ['>=', 10] }] } } }, e),
-        inputTransformer: { inputPathsMap: { id: '$.detail.id', first: '$.detail.items[0].sku' }, inputTemplate: '{"order":<id>,"text":"order <id> starts with <first>","rule":"<aws.events.rule-arn>"}' },
+        inputTransformer: { inputPathsMap: { id: '$.detail.id', first: '$.detail.items[0].sku' }, inputTemplate: '{"order":<id>,"text":"order <id> starts with <first>","rule":"<aws.events.rule-arn>","name":"<aws.events.rule-name>"}' },
       },
       { target: { functionPath: 'Fns/Refunds' }, ruleName: 'refunds', matches: (e) => matchesPattern({ 'detail-type': ['order.refunded'] }, e) },
     ],
@@ -47,5 +48,5 @@ test('an event put on a bus reaches a matching rule target as its input transfor
     new PutEventsCommand({ Entries: [{ EventBusName: 'shop', Source: 'app.orders', DetailType: 'order.placed', Detail: JSON.stringify({ id: 'o-1', items: [{ sku: 'pen', qty: 2 }, { sku: 'ink', qty: 12 }] }) }] }),
   );
   for (let i = 0; i < 100 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(calls, [{ fn: 'Fns/Notify', payload: { order: 'o-1', text: 'order o-1 starts with pen', rule: 'arn:aws:events:us-east-1:123456789012:rule/shop/big-orders' } }]);
+  assert.deepEqual(calls, [{ fn: 'Fns/Notify', payload: { order: 'o-1', text: 'order o-1 starts with pen', rule: 'arn:aws:events:us-east-1:123456789012:rule/shop/big-orders', name: 'big-orders' } }]);
 });
