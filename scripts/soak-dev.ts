@@ -11,8 +11,8 @@
  * With faults (the default) the script starts moto itself and runs dev against it
  * (`servicesEndpoint`, the CLI's --services-endpoint), so that state outlives dev; while the
  * messages flow it SIGKILLs a random execution environment (a child process of this one running a
- * function) every --kill-every seconds (0: never), and once --restart-at of the messages are done
- * (0: never) it closes dev and starts a new one against the same moto. A killed invocation fails
+ * function) every --kill-every seconds on average (0: never), and once --restart-at of the messages
+ * are done (0: never) it closes dev and starts a new one against the same moto. A killed invocation fails
  * (Runtime.ExitError), so its batch stays on the queue and comes back after the visibility timeout.
  * --no-faults runs as before: dev starts and owns its moto, nothing is killed or restarted.
  *
@@ -188,23 +188,26 @@ async function main(): Promise<void> {
     const progress = (text: string) => process.stdout.isTTY && process.stdout.write(`\r${text}   `);
     let sent = 0;
 
-    // Fault 1: SIGKILL a random execution environment every few seconds.
+    // Fault 1: SIGKILL a random execution environment every few seconds. The interval is jittered
+    // (0.5x to 1.5x): a fixed 3 s divides the 30 s visibility timeout, so a batch killed once came back
+    // exactly when the next kill fell, was killed again far more often than chance, and dead-lettered.
     const kills = new Map<string, number>();
     let killCount = 0;
-    if (killEverySeconds > 0) {
-      killer = setInterval(() => {
+    const killSoon = () => {
+      killer = setTimeout(() => {
         const running = environmentProcesses();
-        if (running.length === 0) return;
         const victim = running[Math.floor(Math.random() * running.length)];
         try {
-          process.kill(victim.pid, 'SIGKILL');
-          killCount++;
-          kills.set(victim.functionName, (kills.get(victim.functionName) ?? 0) + 1);
+          if (victim) process.kill(victim.pid, 'SIGKILL');
+          if (victim) killCount++;
+          if (victim) kills.set(victim.functionName, (kills.get(victim.functionName) ?? 0) + 1);
         } catch {
           // It ended on its own in between.
         }
-      }, killEverySeconds * 1000);
-    }
+        killSoon();
+      }, killEverySeconds * 1000 * (0.5 + Math.random()));
+    };
+    if (killEverySeconds > 0) killSoon();
 
     // Fault 2: once restartAt of the messages are done (sent, and neither on the queue nor dead-lettered), restart dev.
     let restart: { atDone: number; closeMs: number; startMs: number } | undefined;
@@ -283,7 +286,7 @@ async function main(): Promise<void> {
       await sleep(2000);
     }
     const seconds = (Date.now() - sendStarted) / 1000;
-    clearInterval(killer);
+    clearTimeout(killer);
     stopMonitor = true;
     await monitor;
 
@@ -313,6 +316,7 @@ async function main(): Promise<void> {
     const exact = done + dead - doneThenDeadLettered.length === total && doubleCounted.length === 0 && lost.length === 0 && twiceInDlq === 0 && poisonProcessed === 0;
 
     const list = (numbers: number[]) => `${numbers.slice(0, 10).join(', ')}${numbers.length > 10 ? ', …' : ''}`;
+    const tally = (items: string[]) => items.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
     const by = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${n} ${f}`).join(', ');
     const interruptedCount = [...interrupted.values()].reduce((a, b) => a + b, 0);
     process.stdout.write(
@@ -320,10 +324,10 @@ async function main(): Promise<void> {
         '',
         `sent ${total} (${poison} poison${backlog > 0 ? `, at most ${backlog} queued at a time` : ', all at once'}) in ${(sendMs / 1000).toFixed(1)} s; processed ${done} + dead-lettered ${dead}${doneThenDeadLettered.length ? ` - both ${doneThenDeadLettered.length}` : ''} = ${done + dead - doneThenDeadLettered.length} after ${seconds.toFixed(1)} s (${(total / seconds).toFixed(1)} messages/s)`,
         faults
-          ? `faults: ${killCount} environment(s) SIGKILLed every ${killEverySeconds} s${killCount ? ` (${by(kills)})` : ''}, ${interruptedCount} invocation(s) cut short by them (Runtime.ExitError${interruptedCount ? `: ${by(interrupted)}` : ''}); ` +
+          ? `faults: ${killCount} environment(s) SIGKILLed, one every ${killEverySeconds} s on average${killCount ? ` (${by(kills)})` : ''}, ${interruptedCount} invocation(s) cut short by them (Runtime.ExitError${interruptedCount ? `: ${by(interrupted)}` : ''}); ` +
             (restartAt === 0 ? 'no restart' : restart ? `dev restarted once at ${restart.atDone} done: close ${(restart.closeMs / 1000).toFixed(1)} s + start ${(restart.startMs / 1000).toFixed(1)} s = ${((restart.closeMs + restart.startMs) / 1000).toFixed(1)} s` : `restart not done (--restart-at ${restartAt} not reached)`)
           : 'faults: none (--no-faults)',
-        ...(goodDead.length ? [`${goodDead.length} good message(s) dead-lettered (received ${maxReceiveCount} times without success: killed, or processing outlasted the visibility timeout): ${list(goodDead)}`] : []),
+        ...(goodDead.length ? [`${goodDead.length} good message(s) dead-lettered (received ${maxReceiveCount} times without success; how their receives ended: ${by(tally(goodDead.flatMap((k) => attempts.get(k) ?? ['not seen by the runtime'])))}): ${list(goodDead)}`] : []),
         ...(doneThenDeadLettered.length ? [`${doneThenDeadLettered.length} of them processed too, by an invocation killed before it answered (every one of their receives failed: ${[...new Set(doneThenDeadLettered.flatMap((k) => attempts.get(k)!))].join(', ')}), so counted once above: ${list(doneThenDeadLettered)}`] : []),
         ...(doubleCounted.length ? [`${doubleCounted.length} message(s) processed and dead-lettered although a receive succeeded (the poller did not delete them): ${doubleCounted.map((k) => `${k} [${(attempts.get(k) ?? []).join(', ')}]`).slice(0, 10).join('; ')}`] : []),
         ...(lost.length ? [`${lost.length} message(s) neither processed nor dead-lettered: ${lost.map((k) => `${k} [${(attempts.get(k) ?? []).join(', ')}]`).slice(0, 10).join('; ')}`] : []),
@@ -335,7 +339,7 @@ async function main(): Promise<void> {
     );
     if (!exact) process.exitCode = 1;
   } finally {
-    clearInterval(killer);
+    clearTimeout(killer);
     stopMonitor = true;
     await monitor;
     sqs.destroy();
