@@ -86,9 +86,10 @@ test('watch mode never writes into cdk.out: after edits, a revert and a synth it
   assert.ok(dev.local!.runtime.codeDirOf(a)!.startsWith(path.join(dir, '.lambdakit', 'dev-code')), dev.local!.runtime.codeDirOf(a));
   assert.deepEqual(assets('cdk.out'), synthesized, 'cdk.out still holds exactly what synth produced');
 
+  // `synthesized` is what a clean synth of these sources produced (dev's own, at its start).
   for (const [name, text] of Object.entries(SOURCES)) fs.writeFileSync(path.join(dir, 'src', name), text);
-  for (const output of ['cdk.out', 'cdk.clean']) assert.equal((await synthesize({ cwd: dir, output })).exitCode, 0);
-  assert.deepEqual(assets('cdk.out'), assets('cdk.clean'));
+  assert.equal((await synthesize({ cwd: dir, output: 'cdk.out' })).exitCode, 0);
+  assert.deepEqual(assets('cdk.out'), synthesized);
 });
 
 test('when the local AWS services die, dev reports it in one line (the CLI then stops everything, exit code 1)', async () => {
