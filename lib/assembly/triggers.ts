@@ -45,6 +45,8 @@ export interface HttpRouteWiring {
   readonly binaryMediaTypes?: readonly string[];
   /** A function URL's `AuthType`. @default - not a function URL */
   readonly authType?: 'NONE' | 'AWS_IAM';
+  /** A function URL's `InvokeMode`: `RESPONSE_STREAM` streams the function's response to the client. @default - not a function URL */
+  readonly invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
 }
 
 /**
@@ -404,8 +406,9 @@ export function readWiring(assembly: AssemblyModel, resources: AppResources = re
           const target = refs.targetOf(stack, p.TargetFunctionArn, p.Qualifier);
           if (!target) continue;
           const authType = p.AuthType === 'AWS_IAM' ? 'AWS_IAM' : 'NONE';
+          const invokeMode = p.InvokeMode === 'RESPONSE_STREAM' ? 'RESPONSE_STREAM' : 'BUFFERED';
           const urlId = localId(`${target.fn.stackName}/${target.fn.logicalId}:${target.qualifier}`, 32);
-          wiring.routes.push({ kind: 'url', apiId: urlId, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors), authType });
+          wiring.routes.push({ kind: 'url', apiId: urlId, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors), authType, invokeMode });
           break;
         }
         case 'AWS::Lambda::EventSourceMapping': {

@@ -9,8 +9,8 @@ import { LambdakitError } from '../errors';
 import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type AsyncQueueReport, type InvocationLogEntry } from '../local';
 import { loadAssembly } from '../local/inputs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
-import { Gateway, type GatewayRoute } from './gateway';
-import type { DevInvoker, DevTarget, DevWorker } from './invoker';
+import { Gateway, type GatewayResponseStream, type GatewayRoute } from './gateway';
+import type { DevInvokeResult, DevInvoker, DevTarget, DevWorker } from './invoker';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { filterView, matchesFilterPolicy, matchesPattern } from './patterns';
 import { SqsPoller, sqsBatchSize } from './pollers/sqs';
@@ -233,7 +233,7 @@ export class DevServer {
     const invoker = this.invoker();
     const routeTargets = new Map<GatewayRoute, DevTarget>();
     const routes: GatewayRoute[] = this.wiring.routes.map((r) => {
-      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath, cors: r.cors, binaryMediaTypes: r.binaryMediaTypes, authType: r.authType };
+      const route: GatewayRoute = { apiId: r.apiId, kind: r.kind, method: r.method, path: r.path, payloadFormat: r.payloadFormat, stage: r.stage, functionLabel: r.target.fn.constructPath, cors: r.cors, binaryMediaTypes: r.binaryMediaTypes, authType: r.authType, invokeMode: r.invokeMode };
       routeTargets.set(route, toDevTarget(r.target));
       return route;
     });
@@ -247,6 +247,7 @@ export class DevServer {
       region: this.clients?.region,
       onError: (message) => this.event('warn', `gateway: ${message}`),
       invoke: (route, event) => invoker.invoke(routeTargets.get(route)!, event, `${route.method} ${route.path}`),
+      invokeStream: (route, event, stream) => this.invokeStreaming(routeTargets.get(route)!, event, `${route.method} ${route.path}`, stream),
     });
     await this.startTriggers(invoker, resolver);
     if (this.options.watch) {
@@ -255,6 +256,18 @@ export class DevServer {
       );
       this.watcher.start();
       this.workers.push(this.watcher);
+    }
+  }
+
+  /** A function URL in RESPONSE_STREAM mode: the local runtime hands the response to `stream` as it arrives. */
+  private async invokeStreaming(target: DevTarget, payload: string, trigger: string, stream: GatewayResponseStream): Promise<DevInvokeResult> {
+    const runtime = this.local!.runtime;
+    try {
+      const outcome = await runtime.invoke(runtime.resolve(target.functionPath, target.qualifier), Buffer.from(payload), { trigger, stream });
+      return { payload: outcome.payload.toString('utf8'), functionError: outcome.ok ? undefined : 'Unhandled' };
+    } catch (error) {
+      if (error instanceof ThrottledError) return { payload: JSON.stringify({ errorType: 'TooManyRequestsException', errorMessage: error.message }), functionError: 'Throttled' };
+      throw error;
     }
   }
 

@@ -45,6 +45,12 @@ export interface GatewayRoute {
   readonly binaryMediaTypes?: readonly string[];
   /** A function URL's `AuthType` (`requestContext.accountId` is `anonymous` for NONE). @default 'NONE' */
   readonly authType?: 'NONE' | 'AWS_IAM';
+  /**
+   * A function URL's `InvokeMode`: with `RESPONSE_STREAM` the response is streamed to the client as
+   * the function writes it (status and headers from `awslambda.HttpResponseStream.from`'s prelude).
+   * @default 'BUFFERED'
+   */
+  readonly invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
 }
 
 /** What invoking a route's function returned. */
@@ -58,9 +64,24 @@ export interface GatewayInvokeResult {
 /** How the gateway invokes a route's function: synchronously, with the event as JSON text. */
 export type GatewayInvoker = (route: GatewayRoute, event: string) => Promise<GatewayInvokeResult>;
 
+/** Where a streamed response goes as the function writes it: its declared Content-Type, then its chunks. */
+export interface GatewayResponseStream {
+  start(contentType: string): void;
+  chunk(chunk: Buffer): void;
+}
+
+/**
+ * How the gateway invokes a function URL in `RESPONSE_STREAM` mode: a streaming handler's response
+ * goes to `stream` as it arrives (and the result's payload is empty); a buffered handler's comes
+ * in the result, `stream` untouched.
+ */
+export type GatewayStreamInvoker = (route: GatewayRoute, event: string, stream: GatewayResponseStream) => Promise<GatewayInvokeResult>;
+
 export interface GatewayOptions extends RequestTimeouts {
   readonly routes: readonly GatewayRoute[];
   readonly invoke: GatewayInvoker;
+  /** Invokes function URLs whose `invokeMode` is `RESPONSE_STREAM`. @default - they are invoked with `invoke` and buffered */
+  readonly invokeStream?: GatewayStreamInvoker;
   /** @default 3000 */
   readonly port?: number;
   /** @default '127.0.0.1' */
@@ -298,6 +319,113 @@ function badRequest(problem: string): HttpResponse {
   return { ...response, headers: { ...response.headers, 'x-amzn-errortype': ERROR_TYPES[400] } };
 }
 
+/** What `HttpResponseStream.from` declares a streamed response to be (aws-lambda-nodejs-runtime-interface-client, src/HttpResponseStream.js). */
+const HTTP_INTEGRATION_RESPONSE = 'application/vnd.awslambda.http-integration-response';
+/** The prelude's JSON ends at 8 NUL bytes. */
+const PRELUDE_DELIMITER = Buffer.alloc(8);
+/** Most bytes a prelude may take before its delimiter; past that the response is malformed. */
+const PRELUDE_LIMIT = 64 * 1024;
+
+/** One streamed function URL response: the prelude is read, then the body is passed on chunk by chunk. */
+class StreamedHttpResponse {
+  private contentType?: string;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private head?: { readonly status: number; readonly headers: Record<string, string | string[]> };
+  private problem?: string;
+
+  constructor(
+    private readonly res: http.ServerResponse,
+    private readonly route: GatewayRoute,
+    private readonly cors: Record<string, string> | undefined,
+  ) {}
+
+  public start(contentType: string): void {
+    this.contentType = contentType;
+    if (contentType !== HTTP_INTEGRATION_RESPONSE) this.head = { status: 200, headers: { 'content-type': contentType } };
+  }
+
+  public chunk(chunk: Buffer): void {
+    if (this.problem) return;
+    if (!this.head) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      const joined = Buffer.concat(this.pending);
+      const end = joined.indexOf(PRELUDE_DELIMITER);
+      if (end < 0) {
+        if (this.pendingBytes > PRELUDE_LIMIT) this.problem = `malformed streamed response from ${this.route.functionLabel}: no prelude delimiter in its first ${PRELUDE_LIMIT} bytes`;
+        return;
+      }
+      this.pending = [];
+      this.head = this.prelude(joined.subarray(0, end));
+      if (!this.head) return;
+      chunk = joined.subarray(end + PRELUDE_DELIMITER.length);
+    }
+    this.write(chunk);
+  }
+
+  /** Ends the response; a buffered answer when nothing was streamed (the gateway sends it as any other). */
+  public finish(result: GatewayInvokeResult): { readonly status: number; readonly problem?: string; readonly buffered?: HttpResponse } {
+    const res = this.res;
+    if (this.contentType === undefined) {
+      // Not streamed: a buffered handler, or one that failed before streaming anything.
+      if (result.functionError) return { status: 500, buffered: toHttpResponse(this.route, result) };
+      return { status: 200, buffered: { status: 200, headers: { 'content-type': 'application/json', ...this.cors }, body: Buffer.from(result.payload) } };
+    }
+    if (this.problem && !res.headersSent) return { status: 500, buffered: json(500, { message: 'Internal Server Error' }, this.problem) };
+    if (result.functionError) {
+      if (!res.headersSent) return { status: 500, buffered: json(500, { message: 'Internal Server Error' }) };
+      res.destroy();
+      return { status: res.statusCode, problem: `${this.route.functionLabel} failed while streaming its response: the connection was cut` };
+    }
+    if (!this.head) {
+      return { status: 500, buffered: json(500, { message: 'Internal Server Error' }, `malformed streamed response from ${this.route.functionLabel}: it ended inside its prelude`) };
+    }
+    this.write(Buffer.alloc(0));
+    if (!res.writableEnded && !res.destroyed) res.end();
+    return { status: res.statusCode };
+  }
+
+  /** Status, headers and cookies from the prelude's JSON; undefined (and a problem) when it is malformed. */
+  private prelude(text: Buffer): { status: number; headers: Record<string, string | string[]> } | undefined {
+    let value: { statusCode?: unknown; headers?: unknown; cookies?: unknown };
+    try {
+      value = JSON.parse(text.toString('utf8') || '{}') as typeof value;
+    } catch {
+      this.problem = `malformed streamed response from ${this.route.functionLabel}: its prelude is not JSON`;
+      return undefined;
+    }
+    const status = value.statusCode === undefined ? 200 : Number(value.statusCode);
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      this.problem = `malformed streamed response from ${this.route.functionLabel}: statusCode ${JSON.stringify(value.statusCode)} is not an HTTP status`;
+      return undefined;
+    }
+    const headers: Record<string, string | string[]> = {};
+    if (typeof value.headers === 'object' && value.headers !== null && !Array.isArray(value.headers)) {
+      for (const [name, v] of Object.entries(value.headers)) headers[name.toLowerCase()] = String(v);
+    }
+    if (Array.isArray(value.cookies) && value.cookies.length) headers['set-cookie'] = value.cookies.map(String);
+    const problems = invalidHeaders(headers);
+    if (problems.length > 0) {
+      this.problem = `malformed streamed response from ${this.route.functionLabel}: ${problems.join('; ')}`;
+      return undefined;
+    }
+    return { status, headers };
+  }
+
+  private write(chunk: Buffer): void {
+    const res = this.res;
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.headersSent) {
+      const own = this.cors ? Object.fromEntries(Object.entries(this.head!.headers).filter(([name]) => !name.startsWith('access-control-'))) : this.head!.headers;
+      res.writeHead(this.head!.status, { ...own, ...this.cors });
+      // The status line and headers go out now, not with the first body bytes.
+      res.flushHeaders();
+    }
+    if (chunk.length > 0) res.write(chunk);
+  }
+}
+
 /** The HTTP gateway of `lambdakit dev`: API Gateway and function URL routes on one local port. */
 export class Gateway {
   public static async start(options: GatewayOptions): Promise<Gateway> {
@@ -430,6 +558,10 @@ export class Gateway {
       this.send(res, tooLarge(eventBytes), req, started, match.route);
       return;
     }
+    if (match.route.invokeMode === 'RESPONSE_STREAM' && this.options.invokeStream) {
+      await this.stream(match.route, event, req, res, started, origin);
+      return;
+    }
     const result = await this.options.invoke(match.route, event);
     let response = toHttpResponse(match.route, result);
     const cors = match.route.cors;
@@ -439,6 +571,27 @@ export class Gateway {
       response = { ...response, headers: { ...headers, ...corsResponseHeaders(cors, origin) } };
     }
     this.send(res, response, req, started, match.route);
+  }
+
+  /**
+   * A function URL in `RESPONSE_STREAM` mode: the function's bytes go to the client as they arrive.
+   * After `HttpResponseStream.from` they start with the JSON prelude and 8 NUL bytes, which give the
+   * status, headers and cookies; without it the response is a 200 of the declared Content-Type. A
+   * buffered handler's payload is the body as it returned it (the URL does not read `statusCode` in
+   * this mode). A function error before the first byte is the URL's 500; after it, the connection
+   * is cut, so the client sees an unfinished chunked response, as it would from Lambda.
+   */
+  private async stream(route: GatewayRoute, event: string, req: http.IncomingMessage, res: http.ServerResponse, started: number, origin: string | undefined): Promise<void> {
+    const cors = route.cors && origin !== undefined ? corsResponseHeaders(route.cors, origin) : undefined;
+    const response = new StreamedHttpResponse(res, route, cors);
+    const result = await this.options.invokeStream!(route, event, { start: (contentType) => response.start(contentType), chunk: (chunk) => response.chunk(chunk) });
+    const status = response.finish(result);
+    if (status.buffered) {
+      this.send(res, status.buffered, req, started, route);
+      return;
+    }
+    if (status.problem) this.report(status.problem);
+    this.options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', status: status.status, route, durationMs: performance.now() - started, error: status.problem });
   }
 
   /** The event the route's service would send for this request, built by lib/events from what arrived. */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LambdakitError } from '../errors';
-import type { NextEvent, ReplyRefusal, RuntimeApiServer, RuntimeReply } from './runtime-api';
+import type { NextEvent, ReplyRefusal, ResponseStreamSink, RuntimeApiServer, RuntimeReply, StreamedError } from './runtime-api';
 import { killEnvironment, reapEnvironment, spawnEnvironment } from './supervisor';
 
 /** Everything an execution environment needs, with values already local. */
@@ -39,7 +39,29 @@ export interface InvocationRequest {
   readonly invokedFunctionArn: string;
   /** Client context as JSON text (already decoded from base64). */
   readonly clientContext?: string;
+  /**
+   * Receives a streamed response (a handler wrapped in `awslambda.streamifyResponse`) as it arrives.
+   * @default - a streamed response is gathered into the outcome's payload, as Lambda's Invoke does
+   */
+  readonly stream?: ResponseStreamListener;
 }
+
+/** Who takes a streamed response's chunks as the runtime sends them (InvokeWithResponseStream, a streaming function URL). */
+export interface ResponseStreamListener {
+  /** The response begins, with the Content-Type the runtime declared (`application/vnd.awslambda.http-integration-response` after `HttpResponseStream.from`). */
+  start?(contentType: string): void;
+  /** A chunk, in order. */
+  chunk(chunk: Buffer): void;
+  /** Most bytes the response may have; past it the invocation fails with `Function.ResponseSizeTooLarge`. @default STREAMED_RESPONSE_LIMIT */
+  readonly limitBytes?: number;
+}
+
+/**
+ * A streamed response's size limit: 200 MB, Lambda's default since July 2025 (it was a 20 MB soft
+ * limit before; "The maximum response payload size is 200 MB", Lambda developer guide,
+ * config-rs-invoke-furls). Lambda's bandwidth cap after the first 6 MB (2 MBps) is not applied.
+ */
+export const STREAMED_RESPONSE_LIMIT = 200 * 1024 * 1024;
 
 /** How one invocation went, with its log as CloudWatch would show it. */
 export interface InvocationOutcome {
@@ -56,6 +78,12 @@ export interface InvocationOutcome {
   readonly memoryMb: number;
   readonly cold: boolean;
   readonly version: string;
+  /**
+   * Set when the runtime streamed its response: the Content-Type it declared and the bytes it sent.
+   * With a `stream` listener the chunks went to it and `payload` is empty (or the error object).
+   * @default - a buffered response
+   */
+  readonly streamed?: { readonly contentType: string; readonly bytes: number };
 }
 
 const BOOTSTRAP_DIR = path.join(__dirname, 'bootstrap');
@@ -128,6 +156,8 @@ interface Current {
   done: boolean;
   /** The runtime's reply, held until the function's last log lines are read (see onReply). */
   reply?: { readonly ok: boolean; readonly body: Buffer; readonly errorType?: string; readonly at: number };
+  /** A streamed response under way or done; `chunks` gathers it when nobody listens. */
+  streaming?: { readonly contentType: string; bytes: number; readonly chunks?: Buffer[] };
 }
 
 /**
@@ -203,7 +233,14 @@ export class ExecutionEnvironment {
   private async launch(command: string, args: string[]): Promise<void> {
     let address: string;
     try {
-      address = await this.api.open(this.id, { next: (deliver) => this.onNext(deliver), refuses: (reply) => this.refuses(reply), reply: (reply) => this.onReply(reply) });
+      address = await this.api.open(this.id, {
+        next: (deliver) => this.onNext(deliver),
+        refuses: (reply) => this.refuses(reply),
+        reply: (reply) => this.onReply(reply),
+        stream: (requestId, contentType) => this.onStream(requestId, contentType),
+        // A response may stream for as long as the function runs; the timeout below ends it.
+        longestRequestMs: this.spec.timeoutSeconds * 1000 + 5_000,
+      });
     } catch (error) {
       this.onExit(null, null, (error as Error).message);
       return;
@@ -385,13 +422,56 @@ export class ExecutionEnvironment {
     if (this.refuses(reply)) return;
     if (!current || current.done || current.reply) return;
     this.runtimeState = 'RuntimeResponseSentState';
-    // The function is done: stop its clock now. Its last log lines were written to the stdout pipe
-    // before this request, but may be read after it; finishing on the next turn lets this poll
-    // phase deliver them, so they land before END as in CloudWatch.
+    this.replied(current, reply.kind === 'response' ? { ok: true, body: reply.body } : { ok: false, body: reply.body, errorType: reply.errorType });
+  }
+
+  /**
+   * The function is done: stop its clock now. Its last log lines were written to the stdout pipe
+   * before this request, but may be read after it; finishing on the next turn lets this poll
+   * phase deliver them, so they land before END as in CloudWatch.
+   */
+  private replied(current: Current, reply: { readonly ok: boolean; readonly body: Buffer; readonly errorType?: string }): void {
     if (current.timer) clearTimeout(current.timer);
     if (current.sampler) clearInterval(current.sampler);
-    current.reply = reply.kind === 'response' ? { ok: true, body: reply.body, at: performance.now() } : { ok: false, body: reply.body, errorType: reply.errorType, at: performance.now() };
+    current.reply = { ...reply, at: performance.now() };
     setImmediate(() => this.finishReplied(current));
+  }
+
+  /**
+   * A streamed response begins (the Runtime API asked `refuses` first). Its chunks go to the
+   * invocation's listener as they arrive; the function's clock, timeout and memory watch run on
+   * until the stream ends, as on Lambda, where a streaming invocation lasts until its last byte.
+   * Once the runtime has begun its response, another response or error is an invalid transition.
+   */
+  private onStream(_requestId: string, contentType: string): ResponseStreamSink {
+    const current = this.current!;
+    this.runtimeState = 'RuntimeResponseSentState';
+    const listener = current.request.stream;
+    const limit = listener?.limitBytes ?? STREAMED_RESPONSE_LIMIT;
+    const streaming = { contentType, bytes: 0, chunks: listener ? undefined : ([] as Buffer[]) };
+    current.streaming = streaming;
+    listener?.start?.(contentType);
+    const open = () => this.current === current && !current.done && !current.reply;
+    return {
+      write: (chunk) => {
+        if (!open()) return false;
+        streaming.bytes += chunk.length;
+        if (streaming.bytes > limit) {
+          const body = { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${limit} bytes).` };
+          this.replied(current, { ok: false, body: Buffer.from(JSON.stringify(body)), errorType: body.errorType });
+          return false;
+        }
+        if (listener) listener.chunk(chunk);
+        else streaming.chunks!.push(chunk);
+        return true;
+      },
+      end: ({ error, aborted }: { readonly error?: StreamedError; readonly aborted?: boolean }) => {
+        // A stream cut without its end leaves the outcome to the process: its exit, or the timeout.
+        if (!open() || aborted) return;
+        if (error) this.replied(current, { ok: false, body: error.body, errorType: error.errorType });
+        else this.replied(current, { ok: true, body: streaming.chunks ? Buffer.concat(streaming.chunks) : Buffer.alloc(0) });
+      },
+    };
   }
 
   private finishReplied(current: Current): void {
@@ -464,6 +544,7 @@ export class ExecutionEnvironment {
       memoryMb: this.spec.memoryMb,
       cold: current.cold,
       version: this.spec.version,
+      ...(current.streaming ? { streamed: { contentType: current.streaming.contentType, bytes: current.streaming.bytes } } : {}),
     });
   }
 }

@@ -4,6 +4,7 @@ import { LambdakitError } from '../errors';
 import { drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
 import { ThrottledError } from './pool';
 import { ResolveError, type LocalRuntime } from './runtime';
+import { serveInvokeWithResponseStream, STREAMING_INVOKE_PATH } from './stream-invoke';
 
 /** The service's payload limits (Lambda quotas page): 6 MB synchronous, 1 MB asynchronous. */
 export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
@@ -127,6 +128,8 @@ export class InvokeApiServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const streaming = STREAMING_INVOKE_PATH.exec(url.pathname);
+    if (streaming && req.method === 'POST') return serveInvokeWithResponseStream(this.runtime, req, res, streaming[1], url);
     const match = INVOKE_PATH.exec(url.pathname);
     if (!match || req.method !== 'POST') {
       // Drain the body so the connection stays usable.

@@ -1,6 +1,6 @@
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { asciiJson, canRespond, guardedServer, invalidHeaders, writeError, type GuardOptions, type RequestTimeouts } from './http-guard';
+import { asciiJson, canRespond, DEFAULT_REQUEST_TIMEOUT_MS, guardedServer, invalidHeaders, writeError, type GuardOptions, type RequestTimeouts } from './http-guard';
 
 /** What an environment's runtime posts back through the Runtime API. */
 export type RuntimeReply =
@@ -19,13 +19,42 @@ export interface ReplyRefusal {
   readonly errorMessage: string;
 }
 
+/** The error a streamed response ends with: its trailers' `Lambda-Runtime-Function-Error-Type` and decoded `-Body`. */
+export interface StreamedError {
+  readonly errorType: string;
+  readonly body: Buffer;
+}
+
+/**
+ * Where a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) goes, chunk by chunk as
+ * the runtime sends them, then its end: with the error its trailers carry, or `aborted` when the
+ * connection broke before the last chunk.
+ */
+export interface ResponseStreamSink {
+  /** A chunk of the response; `false` refuses it and the rest (the environment ended the invocation: a limit). */
+  write(chunk: Buffer): boolean;
+  end(outcome: { readonly error?: StreamedError; readonly aborted?: boolean }): void;
+}
+
 /** The environment side the Runtime API talks to. */
 export interface RuntimeApiClient {
   /** The runtime asks for its next event; `deliver` is called once one is assigned. */
   next(deliver: (event: NextEvent) => void): void;
-  /** Asked before `reply` for every invocation response or error: a refusal is sent back and `reply` is not called. */
+  /** Asked before `reply` (or `stream`) for every invocation response or error: a refusal is sent back and `reply` is not called. */
   refuses?(reply: RuntimeReply): ReplyRefusal | undefined;
   reply(reply: RuntimeReply): void;
+  /**
+   * A streamed response begins (not refused). Without this method a streamed response is read
+   * whole and handed to `reply`, as one buffered response.
+   */
+  stream?(requestId: string, contentType: string): ResponseStreamSink;
+  /**
+   * How long a streamed response may take to arrive (the function's timeout, which the environment
+   * enforces itself): receiving a request on this endpoint is bounded by it when it is longer than
+   * the server's request timeout, so a stream that lasts minutes is not cut at 60 s.
+   * @default - the server's request timeout
+   */
+  readonly longestRequestMs?: number;
 }
 
 export interface NextEvent {
@@ -75,7 +104,8 @@ export class RuntimeApiServer {
     if (this.closed) throw new Error('the Runtime API is closed');
     // /next is a long poll: its request is complete at once, so the request timeout bounds only its
     // receiving, never the wait for an event.
-    const guard: GuardOptions = { name: 'the Runtime API', bindHost: '127.0.0.1', keepAliveDefaultMs: RUNTIME_KEEP_ALIVE_MS, errorTypes: ERROR_TYPES, errorBody: runtimeErrorBody, ...this.options };
+    const requestTimeoutMs = Math.max(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, client.longestRequestMs ?? 0);
+    const guard: GuardOptions = { name: 'the Runtime API', bindHost: '127.0.0.1', keepAliveDefaultMs: RUNTIME_KEEP_ALIVE_MS, errorTypes: ERROR_TYPES, errorBody: runtimeErrorBody, ...this.options, requestTimeoutMs };
     const server = guardedServer(guard, (req, res) => this.handle(client, req, res));
     this.servers.set(id, server);
     await new Promise<void>((resolve, reject) => {
@@ -117,6 +147,11 @@ export class RuntimeApiServer {
       return;
     }
     const route = match[1];
+    const streamed = /^invocation\/([^/]+)\/response$/.exec(route);
+    if (req.method === 'POST' && streamed && String(req.headers['lambda-runtime-function-response-mode'] ?? '').toLowerCase() === 'streaming' && client.stream) {
+      receiveStream(client, streamed[1], req, res);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -161,6 +196,52 @@ export class RuntimeApiServer {
       notFound(res);
     });
   }
+}
+
+/**
+ * A streamed response, read as it arrives (`Transfer-Encoding: chunked`), as Lambda's Runtime API reads
+ * it for response streaming: each chunk goes on at once; an error mid-stream comes in the trailers
+ * `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body` (base64 of the error
+ * JSON), as the Node.js runtime interface client sends it (src/ResponseStream.js). The runtime's
+ * request is answered 202 once the stream has ended.
+ */
+function receiveStream(client: RuntimeApiClient, requestId: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const refusal = client.refuses?.({ kind: 'response', requestId, body: Buffer.alloc(0) });
+  if (refusal) {
+    // Nothing of a refused stream is read: the connection closes once the refusal is out.
+    res.setHeader('connection', 'close');
+    refuse(res, refusal);
+    res.once('finish', () => req.destroy());
+    return;
+  }
+  const sink = client.stream!(requestId, String(req.headers['content-type'] ?? 'application/octet-stream'));
+  let ended = false;
+  const onData = (chunk: Buffer): void => {
+    if (ended || sink.write(chunk)) return;
+    // Refused (over the streamed response limit): the invocation already has its outcome.
+    ended = true;
+    req.off('data', onData);
+    if (canRespond(res)) {
+      const text = JSON.stringify(runtimeErrorBody('Function.ResponseSizeTooLarge', 'the streamed response is over its size limit'));
+      res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+    }
+    res.once('finish', () => req.destroy());
+  };
+  req.on('data', onData);
+  req.once('end', () => {
+    if (ended) return;
+    ended = true;
+    const errorType = req.trailers['lambda-runtime-function-error-type'];
+    const errorBody = req.trailers['lambda-runtime-function-error-body'];
+    const error = errorType || errorBody ? { errorType: errorType || errorTypeOf(Buffer.from(errorBody ?? '', 'base64')) || 'Runtime.Unknown', body: Buffer.from(errorBody ?? '', 'base64') } : undefined;
+    sink.end({ error });
+    if (canRespond(res)) res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"OK"}');
+  });
+  req.once('close', () => {
+    if (ended) return;
+    ended = true;
+    sink.end({ aborted: true });
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { LambdakitError } from '../errors';
 import { AsyncJournal } from './async-journal';
 import { AsyncQueue, type AsyncQueueOptions, type AsyncQueueReport, type AsyncInvoker } from './async-queue';
 import { Destinations } from './destinations';
-import type { EnvironmentSpec, InvocationOutcome } from './environment';
+import type { EnvironmentSpec, InvocationOutcome, ResponseStreamListener } from './environment';
 import { ConcurrencyBudget, FunctionPool, PoolClosedError } from './pool';
 import { RuntimeApiServer } from './runtime-api';
 import { ResolveError, functionKey, type ResolvedTarget } from './target';
@@ -74,6 +74,8 @@ export interface InvokeOptions {
   readonly waitForEnvironment?: boolean;
   /** Abandons the invocation while it waits for a free environment (it then rejects with PoolClosedError). */
   readonly signal?: AbortSignal;
+  /** Takes a streamed response's chunks as they arrive (InvokeWithResponseStream, streaming function URLs). @default - gathered into the payload */
+  readonly stream?: ResponseStreamListener;
 }
 
 export interface InvocationLogEntry {
@@ -281,7 +283,7 @@ export class LocalRuntime implements AsyncInvoker {
   }
 
   private async run(target: ResolvedTarget, payload: Buffer, options: InvokeOptions): Promise<InvocationOutcome> {
-    const request = { requestId: options.requestId ?? randomUUID(), payload, invokedFunctionArn: target.invokedFunctionArn, clientContext: options.clientContext };
+    const request = { requestId: options.requestId ?? randomUUID(), payload, invokedFunctionArn: target.invokedFunctionArn, clientContext: options.clientContext, stream: options.stream };
     for (;;) {
       const pool = this.poolFor(target.fn, target.version);
       try {

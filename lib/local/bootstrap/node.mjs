@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
@@ -111,6 +112,127 @@ async function initError(type, message, error) {
   process.exit(129);
 }
 
+// ---- response streaming: the `awslambda` global of Lambda's Node.js runtime (streamifyResponse, HttpResponseStream) ----
+// The handler marks are the runtime interface client's symbols (src/UserFunction.js), so handlers
+// wrapped by libraries that set them directly (middy, Powertools) are recognised too.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+const HTTP_INTEGRATION_RESPONSE = 'application/vnd.awslambda.http-integration-response';
+const ERROR_TYPE_TRAILER = 'Lambda-Runtime-Function-Error-Type';
+const ERROR_BODY_TRAILER = 'Lambda-Runtime-Function-Error-Body';
+
+/**
+ * The stream a streaming handler writes to: a Writable whose bytes go to the Runtime API as one
+ * chunked POST to /invocation/{id}/response (`Lambda-Runtime-Function-Response-Mode: streaming`),
+ * opened by the first write or the end, each write passed on as it comes (with backpressure). An
+ * error ends it with the trailers Lambda reads: the error type and the error JSON in base64.
+ */
+class ResponseStream extends Writable {
+  constructor(id, highWaterMark) {
+    super(highWaterMark ? { highWaterMark } : {});
+    this.invocationId = id;
+    this.contentType = 'application/octet-stream';
+    this.request = undefined;
+    this.prelude = undefined;
+    this.failed = false;
+    /** Resolves once the Runtime API has answered the POST, or it failed. */
+    this.answered = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  setContentType(contentType) {
+    if (this.request) throw new Error('Cannot set content-type, too late.');
+    this.contentType = contentType;
+  }
+
+  // As the runtime interface client does, a chunk that is neither text nor bytes is sent as JSON.
+  write(chunk, encoding, callback) {
+    const data = typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : JSON.stringify(chunk);
+    return super.write(data, encoding, callback);
+  }
+
+  open() {
+    if (this.request) return this.request;
+    const request = http.request({
+      host,
+      port: Number(port),
+      path: `${base}/invocation/${this.invocationId}/response`,
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': this.contentType,
+        'lambda-runtime-function-response-mode': 'streaming',
+        'transfer-encoding': 'chunked',
+        trailer: `${ERROR_TYPE_TRAILER}, ${ERROR_BODY_TRAILER}`,
+      },
+    });
+    request.on('response', (res) => {
+      res.resume();
+      res.on('end', () => this.settle({ status: res.statusCode }));
+      res.on('error', (error) => this.settle({ error }));
+    });
+    request.on('error', (error) => this.settle({ error }));
+    this.request = request;
+    // HttpResponseStream.from: the JSON prelude and its 8-NUL delimiter come before the body.
+    if (this.prelude !== undefined) request.write(Buffer.concat([Buffer.from(this.prelude), Buffer.alloc(8)]));
+    return request;
+  }
+
+  _write(chunk, encoding, callback) {
+    const request = this.open();
+    if (this.failed || request.destroyed) return callback(new Error('the response stream is closed'));
+    request.write(chunk, encoding, (error) => callback(error ?? undefined));
+  }
+
+  _final(callback) {
+    const request = this.open();
+    if (this.failed || request.destroyed || request.writableEnded) return callback();
+    request.end(() => callback());
+  }
+
+  /** Ends the response with `error`: the chunks written so far stay delivered. */
+  fail(error) {
+    const request = this.open();
+    this.failed = true;
+    if (request.destroyed || request.writableEnded) return;
+    const body = errorBody(error);
+    request.addTrailers({ [ERROR_TYPE_TRAILER]: body.errorType, [ERROR_BODY_TRAILER]: Buffer.from(JSON.stringify(body)).toString('base64') });
+    request.end();
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[STREAMING] = 'response';
+    if (typeof options?.highWaterMark === 'number') handler[HIGH_WATER_MARK] = Math.trunc(options.highWaterMark);
+    return handler;
+  },
+  HttpResponseStream: class HttpResponseStream {
+    /** Declares an HTTP response (function URLs): `{ statusCode, headers, cookies }` precede the body. */
+    static from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION_RESPONSE);
+      stream.prelude = JSON.stringify(prelude);
+      return stream;
+    }
+  },
+};
+
+/** Runs a streaming handler: `handler(event, responseStream, context)`, answered once its stream has ended. */
+async function runStreaming(id, event, context) {
+  const stream = new ResponseStream(id, handler[HIGH_WATER_MARK]);
+  inflight.stream = stream;
+  try {
+    const result = handler(event, stream, context);
+    if (!result || typeof result.then !== 'function') throw new Error('Streaming does not support non-async handlers.');
+    if ((await result) !== undefined) console.warn('Streaming handlers ignore return values.');
+  } catch (error) {
+    logError('Invoke Error', error);
+    stream.fail(error);
+  }
+  // As on Lambda, the invocation lasts until the handler has ended its stream (or it times out).
+  await stream.answered;
+  inflight.settled = true;
+}
+
 // ---- load the handler: `<module path>.<export>` under LAMBDA_TASK_ROOT ----
 async function loadHandler() {
   const spec = process.env._HANDLER ?? '';
@@ -180,15 +302,24 @@ process.on('unhandledRejection', async (reason, promise) => {
   const error = Object.assign(new Error(body.errorMessage), { reason, promise });
   error.name = 'Runtime.UnhandledPromiseRejection';
   logError('Unhandled Promise Rejection', error);
-  if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
+  if (inflight?.stream?.request && !inflight.settled) await failStream(error);
+  else if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
   process.exit(128);
 });
 process.on('uncaughtException', async (error) => {
   const body = errorBody(error);
   logError('Uncaught Exception', error);
-  if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
+  if (inflight?.stream?.request && !inflight.settled) await failStream(error);
+  else if (inflight && !inflight.settled) await respond(inflight.id, 'error', body, body.errorType).catch(() => {});
   process.exit(129);
 });
+
+/** A streamed response already under way can only end with its error in the trailers. */
+async function failStream(error) {
+  inflight.settled = true;
+  inflight.stream.fail(error);
+  await inflight.stream.answered;
+}
 
 for (;;) {
   const next = await call('GET', '/invocation/next');
@@ -223,6 +354,14 @@ for (;;) {
     succeed: (result) => respond(id, 'response', result),
     fail: (err) => fail(id, err),
   };
+  if (handler[STREAMING] === 'response') {
+    // A streaming handler gets the response stream; it answers through it, not through the context.
+    delete context.done;
+    delete context.succeed;
+    delete context.fail;
+    await runStreaming(id, event, context);
+    continue;
+  }
   try {
     if (handler.length >= 3) {
       // Callback style: the result is what the callback (or a returned promise) gives first.
