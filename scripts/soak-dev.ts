@@ -140,7 +140,8 @@ async function main(): Promise<void> {
         if (entry.type === 'invocation' && entry.status === 'Runtime.ExitError') interrupted.set(entry.function!, (interrupted.get(entry.function!) ?? 0) + 1);
         // Receipt handles and ids make messages unique: group them by their beginning.
         if (entry.type === 'event' && entry.level === 'warn') {
-          const key = entry.message!.length > 90 ? `${entry.message!.slice(0, 90)}…` : entry.message!;
+          const text = entry.message!.replace(/\s+/g, ' ');
+          const key = text.length > 90 ? `${text.slice(0, 90)}…` : text;
           warnings.set(key, (warnings.get(key) ?? 0) + 1);
         }
       }
