@@ -130,3 +130,44 @@ test('messagesToDelete follows Lambda: invalid partial responses fail the whole 
   assert.equal(messagesToDelete(records, { payload: '{"batchItemFailures":[{"itemIdentifier":"2"}]}' }, false).length, 2, 'ignored when the mapping does not report item failures');
   assert.equal(messagesToDelete(records, { payload: '{}', functionError: 'Unhandled' }, true).length, 0);
 });
+
+test('a receive that fails while a batch is being gathered does not drop the messages already received: they are invoked', async () => {
+  // A stand-in for SQS: the first receive returns two messages, the next one fails (moto answers an HTML 500 under load).
+  const received = [
+    { MessageId: 'm-1', ReceiptHandle: 'r-1', Body: '{"n":1}', Attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1764500000000' } },
+    { MessageId: 'm-2', ReceiptHandle: 'r-2', Body: '{"n":2}', Attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1764500000000' } },
+  ];
+  let receives = 0;
+  const deleted: string[] = [];
+  const sqs = {
+    send: async (command: { constructor: { name: string }; input: { Entries?: { ReceiptHandle: string }[]; ReceiptHandle?: string } }) => {
+      if (command.constructor.name === 'ReceiveMessageCommand') {
+        receives++;
+        if (receives === 1) return { Messages: received };
+        if (receives === 2) throw new Error('Unexpected token \'<\', "<!doctype "... is not valid JSON');
+        return { Messages: [] };
+      }
+      for (const entry of command.input.Entries ?? [{ ReceiptHandle: command.input.ReceiptHandle! }]) deleted.push(entry.ReceiptHandle);
+      return { Successful: (command.input.Entries ?? []).map((e, i) => ({ Id: String(i), ...e })), Failed: [] };
+    },
+  } as unknown as SQSClient;
+  const invoked: SQSEvent[] = [];
+  const errors: string[] = [];
+  const invoker: DevInvoker = {
+    invoke: async (_target, payload) => {
+      invoked.push(JSON.parse(payload));
+      return { payload: 'null' };
+    },
+    invokeAsync: async () => {},
+  };
+  const poller = new SqsPoller(sqs, { queueUrl: 'http://127.0.0.1/123456789012/jobs', queueArn: 'arn:aws:sqs:us-east-1:123456789012:jobs', batchSize: 10, maximumBatchingWindowSeconds: 1, concurrency: 1 }, { functionPath: 'P/Worker' }, invoker, (e) => errors.push(e.message));
+  poller.start();
+  try {
+    for (let i = 0; i < 200 && deleted.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    await poller.stop();
+  }
+  assert.deepEqual(invoked[0]?.Records.map((r) => r.messageId), ['m-1', 'm-2']);
+  assert.deepEqual(deleted.sort(), ['r-1', 'r-2']);
+  assert.match(errors[0] ?? '', /not valid JSON/, 'the failed receive is still reported');
+});

@@ -146,16 +146,25 @@ export class SqsPoller implements DevWorker {
     const messages: Message[] = [];
     do {
       const remaining = batchSize - messages.length;
-      const response = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.config.queueUrl,
-          MaxNumberOfMessages: Math.min(10, remaining),
-          // Short polls with a client-side back-off: moto serves a long poll by spinning, which starves its other requests.
-          WaitTimeSeconds: 0,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        })
-      );
+      let response;
+      try {
+        response = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.config.queueUrl,
+            MaxNumberOfMessages: Math.min(10, remaining),
+            // Short polls with a client-side back-off: moto serves a long poll by spinning, which starves its other requests.
+            WaitTimeSeconds: 0,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          })
+        );
+      } catch (error) {
+        // Messages already received are in flight, their receive counted: invoke with them, as Lambda
+        // would, rather than drop them to come back after the visibility timeout one receive closer to the DLQ.
+        if (messages.length === 0) throw error;
+        this.onError(error as Error);
+        break;
+      }
       messages.push(...(response.Messages ?? []));
       if ((response.Messages ?? []).length === 0 && (messages.length > 0 || windowMs === 0)) break;
     } while (messages.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted);
