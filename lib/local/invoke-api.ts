@@ -2,6 +2,7 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdakitError } from '../errors';
 import { drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
+import { LambdaApi } from './lambda-api';
 import { ThrottledError } from './pool';
 import { ResolveError, type LocalRuntime } from './runtime';
 import { serveInvokeWithResponseStream, STREAMING_INVOKE_PATH } from './stream-invoke';
@@ -83,8 +84,12 @@ export class InvokeApiServer {
 
   private readonly runtime: LocalRuntime;
 
+  /** The rest of Lambda's API (functions, aliases, concurrency, mappings...), for requests that are not Invoke. */
+  public readonly lambdaApi: LambdaApi;
+
   private constructor(options: InvokeApiOptions, host: string) {
     this.runtime = options.runtime;
+    this.lambdaApi = new LambdaApi(options.runtime);
     // Only receiving a request is bounded: a synchronous invocation may answer after up to 900 s.
     const guard = { ...options, name: 'the Invoke API', bindHost: host, keepAliveDefaultMs: INVOKE_KEEP_ALIVE_MS, errorTypes: ERROR_TYPES, errorBody: (_type: string, message: string) => serviceErrorBody(message) };
     this.server = guardedServer(guard, (req, res) => {
@@ -132,9 +137,10 @@ export class InvokeApiServer {
     if (streaming && req.method === 'POST') return serveInvokeWithResponseStream(this.runtime, req, res, streaming[1], url);
     const match = INVOKE_PATH.exec(url.pathname);
     if (!match || req.method !== 'POST') {
+      if (this.lambdaApi.handles(req.method, url.pathname)) return this.lambdaApi.handle(req, res, url);
       // Drain the body so the connection stays usable.
       for await (const _ of req);
-      this.error(res, { status: 404, type: 'UnknownOperationException', message: `lambdakit local serves only Invoke (POST /2015-03-31/functions/{FunctionName}/invocations), not ${req.method} ${url.pathname}` });
+      this.error(res, { status: 404, type: 'UnknownOperationException', message: `lambdakit local does not serve ${req.method} ${url.pathname}: it is no operation of Lambda's API` });
       return;
     }
     const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');

@@ -35,8 +35,8 @@ export class ConcurrencyBudget {
    * @param reserved whether the limit is the function's reserved concurrency (it names the throttle's reason)
    */
   constructor(
-    public readonly limit: number,
-    public readonly reserved: boolean,
+    public limit: number,
+    public reserved: boolean,
     /**
      * Beyond a local limit (not reserved concurrency), wait for a running invocation to
      * finish instead of throttling: the cap only protects this machine, and Lambda would
@@ -81,6 +81,19 @@ export class ConcurrencyBudget {
     else this.inFlight--;
   }
 
+  /**
+   * Changes the limit while invocations run (PutFunctionConcurrency on the local Lambda API):
+   * running ones finish, waiting ones get the slots a larger limit frees.
+   */
+  public resize(limit: number, reserved: boolean): void {
+    this.limit = limit;
+    this.reserved = reserved;
+    while (this.waiters.length > 0 && this.inFlight < this.limit) {
+      this.inFlight++;
+      this.waiters.shift()!();
+    }
+  }
+
   public add(pool: FunctionPool): void {
     this.pools.add(pool);
   }
@@ -121,6 +134,8 @@ export interface PoolOptions {
  */
 export class FunctionPool {
   private readonly environments = new Set<ExecutionEnvironment>();
+  /** Provisioned environments beyond a lowered count, stopped once their invocation answers. */
+  private readonly retiring = new Set<ExecutionEnvironment>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -140,8 +155,41 @@ export class FunctionPool {
 
   public get provisionedCount(): number {
     let n = 0;
-    for (const env of this.environments) if (env.provisioned && env.state !== 'dead') n++;
+    for (const env of this.environments) if (env.provisioned && env.state !== 'dead' && !this.retiring.has(env)) n++;
     return n;
+  }
+
+  /** Provisioned environments initialised and serving (idle or busy): what Lambda reports as available. */
+  public get provisionedReady(): number {
+    let n = 0;
+    for (const env of this.environments) if (env.provisioned && (env.state === 'idle' || env.state === 'busy') && !this.retiring.has(env)) n++;
+    return n;
+  }
+
+  /**
+   * Keeps `count` provisioned environments (PutProvisionedConcurrencyConfig on the local Lambda
+   * API): starts the missing ones, stops idle extras at once and busy extras once they answer.
+   */
+  public setProvisioned(count: number): void {
+    const current = this.provisionedCount;
+    if (count > current) {
+      this.provision(count - current);
+      return;
+    }
+    let extra = current - count;
+    const candidates = [...this.environments].filter((env) => env.provisioned && env.state !== 'dead' && !this.retiring.has(env));
+    // Idle and starting ones first: a busy one is retired after its invocation.
+    candidates.sort((a, b) => Number(a.state === 'busy' || a.claimed) - Number(b.state === 'busy' || b.claimed));
+    for (const env of candidates) {
+      if (extra-- <= 0) break;
+      if (env.state === 'busy' || env.claimed) {
+        this.retiring.add(env);
+      } else {
+        this.environments.delete(env);
+        env.state = 'dead';
+        void env.kill();
+      }
+    }
   }
 
   /**
@@ -175,7 +223,11 @@ export class FunctionPool {
       return await env.invoke(request);
     } finally {
       budget.release();
-      if (env?.state === 'dead') {
+      if (env && this.retiring.delete(env)) {
+        this.environments.delete(env);
+        env.state = 'dead';
+        void env.kill();
+      } else if (env?.state === 'dead') {
         this.environments.delete(env);
         void env.kill();
         // Provisioned concurrency replaces a failed environment ahead of the next request.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AssemblyModel, FunctionModel } from '../assembly/model';
+import type { AliasModel, AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
 import { AsyncJournal } from './async-journal';
@@ -146,18 +146,28 @@ export class LocalRuntime implements AsyncInvoker {
 
   /** Starts the provisioned environments of every alias and version that has provisioned concurrency. */
   private provision(): void {
-    for (const fn of this.functions) {
-      const wanted = [
-        ...fn.versions.map((v) => ({ version: v.version, count: v.provisionedConcurrency ?? 0 })),
-        ...fn.aliases.map((a) => ({ version: a.version, count: a.provisionedConcurrency ?? 0 })),
-      ].filter((w) => w.count > 0);
-      for (const { version, count } of wanted) {
-        try {
-          this.poolFor(fn, version).provision(count);
-        } catch (error) {
-          // Code that cannot run locally fails its invocations with the reason; nothing to start here.
-          this.options.onLog?.(fn, `lambdakit: ${fn.constructPath}: provisioned concurrency not started: ${(error as Error).message}\n`);
-        }
+    for (const fn of this.functions) this.syncProvisioned(fn);
+  }
+
+  /**
+   * Keeps as many provisioned environments per version as the function's aliases and versions
+   * ask for now (the template's, or what the local Lambda API set), starting or stopping some.
+   */
+  private syncProvisioned(fn: FunctionModel): void {
+    const wanted = new Map<string, number>();
+    for (const config of this.provisionedConfigs(fn)) {
+      const version = this.primaryVersion(fn, config.qualifier);
+      if (version !== undefined) wanted.set(version, (wanted.get(version) ?? 0) + config.requested);
+    }
+    const prefix = `${functionKey(fn)}@`;
+    for (const key of this.pools.keys()) if (key.startsWith(prefix) && !wanted.has(key.slice(prefix.length))) wanted.set(key.slice(prefix.length), 0);
+    for (const [version, count] of wanted) {
+      if (count === 0 && !this.pools.has(`${prefix}${version}`)) continue;
+      try {
+        this.poolFor(fn, version).setProvisioned(count);
+      } catch (error) {
+        // Code that cannot run locally fails its invocations with the reason; nothing to start here.
+        this.options.onLog?.(fn, `lambdakit: ${fn.constructPath}: provisioned concurrency not started: ${(error as Error).message}\n`);
       }
     }
   }
@@ -179,6 +189,12 @@ export class LocalRuntime implements AsyncInvoker {
   /** Invocations running, settled or not, for the drain on close. */
   private readonly running = new Set<Promise<void>>();
   private warned = new Set<string>();
+  /** Aliases changed through the local Lambda API (UpdateAlias), by function key and alias name. */
+  private readonly aliasOverrides = new Map<string, AliasModel>();
+  /** Reserved concurrency set (a number) or removed (null) through the local Lambda API, by function key. */
+  private readonly reservedOverrides = new Map<string, number | null>();
+  /** Provisioned concurrency set (a count, 0 for removed) through the local Lambda API, by `<function key>:<qualifier>`. */
+  private readonly provisionedOverrides = new Map<string, number>();
 
   private constructor(
     private readonly options: LocalRuntimeOptions,
@@ -195,6 +211,77 @@ export class LocalRuntime implements AsyncInvoker {
 
   public get functions(): readonly FunctionModel[] {
     return this.options.assembly.functions;
+  }
+
+  /** The assembly the runtime serves. */
+  public get assembly(): AssemblyModel {
+    return this.options.assembly;
+  }
+
+  /** Environments a function without reserved concurrency may run at once: the local stand-in for the account limit. */
+  public get maxEnvironments(): number {
+    return this.options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS;
+  }
+
+  /** A function's aliases as they route now: the template's, with what UpdateAlias changed. */
+  public aliasesOf(fn: FunctionModel): readonly AliasModel[] {
+    return fn.aliases.map((a) => this.aliasOverrides.get(`${functionKey(fn)}:${a.name}`) ?? a);
+  }
+
+  /**
+   * Points an alias at a version with optional weighted routing (UpdateAlias on the local Lambda
+   * API): invocations route by it from now on, and its provisioned environments follow it.
+   */
+  public updateAlias(fn: FunctionModel, name: string, change: { readonly version: string; readonly additionalVersions: AliasModel['additionalVersions'] }): AliasModel {
+    const current = this.aliasesOf(fn).find((a) => a.name === name);
+    if (!current) throw new ResolveError('NotFound', `Alias not found: ${this.functionArn(fn, name)}`);
+    const updated: AliasModel = { ...current, version: change.version, additionalVersions: change.additionalVersions };
+    this.aliasOverrides.set(`${functionKey(fn)}:${name}`, updated);
+    this.syncProvisioned(fn);
+    return updated;
+  }
+
+  /** Reserved concurrency now (the template's, or what PutFunctionConcurrency set); undefined for the unreserved pool. */
+  public reservedConcurrencyOf(fn: FunctionModel): number | undefined {
+    const override = this.reservedOverrides.get(functionKey(fn));
+    return override === undefined ? fn.reservedConcurrency : (override ?? undefined);
+  }
+
+  /** Sets (a number) or removes (undefined) reserved concurrency; invocations running finish. */
+  public setReservedConcurrency(fn: FunctionModel, reserved: number | undefined): void {
+    this.reservedOverrides.set(functionKey(fn), reserved ?? null);
+    const budget = this.budgets.get(functionKey(fn));
+    if (reserved !== undefined) budget?.resize(reserved, true);
+    else budget?.resize(this.maxEnvironments, false);
+  }
+
+  /** Provisioned concurrency requested per qualifier now (the template's, or what the local Lambda API set). */
+  public provisionedConfigs(fn: FunctionModel): ReadonlyArray<{ readonly qualifier: string; readonly requested: number }> {
+    const key = functionKey(fn);
+    const configs = new Map<string, number>();
+    for (const v of fn.versions) if (v.provisionedConcurrency) configs.set(v.version, v.provisionedConcurrency);
+    for (const a of fn.aliases) if (a.provisionedConcurrency) configs.set(a.name, a.provisionedConcurrency);
+    for (const [k, count] of this.provisionedOverrides) if (k.startsWith(`${key}:`)) configs.set(k.slice(key.length + 1), count);
+    return [...configs].filter(([, requested]) => requested > 0).map(([qualifier, requested]) => ({ qualifier, requested }));
+  }
+
+  /** Sets (a count) or removes (0) the provisioned concurrency of an alias or version, starting or stopping environments. */
+  public setProvisionedConcurrency(fn: FunctionModel, qualifier: string, count: number): void {
+    this.provisionedOverrides.set(`${functionKey(fn)}:${qualifier}`, count);
+    if (this.options.provisionedConcurrency !== false) this.syncProvisioned(fn);
+  }
+
+  /** Provisioned environments of the version a qualifier runs: started (allocated) and initialised (available). */
+  public provisionedEnvironments(fn: FunctionModel, qualifier: string): { readonly allocated: number; readonly available: number } {
+    const version = this.primaryVersion(fn, qualifier);
+    const pool = version === undefined ? undefined : this.pools.get(`${functionKey(fn)}@${version}`);
+    return { allocated: pool?.provisionedCount ?? 0, available: pool?.provisionedReady ?? 0 };
+  }
+
+  /** The version a qualifier names without weighted routing: `$LATEST`, a version, or an alias's own version. */
+  public primaryVersion(fn: FunctionModel, qualifier: string): string | undefined {
+    if (qualifier === '$LATEST' || fn.versions.some((v) => v.version === qualifier)) return qualifier;
+    return this.aliasesOf(fn).find((a) => a.name === qualifier)?.version;
   }
 
   /** The ARN of a function as callers see it locally. */
@@ -256,7 +343,7 @@ export class LocalRuntime implements AsyncInvoker {
   private versionFor(fn: FunctionModel, qualifier: string): string | undefined {
     if (qualifier === '$LATEST') return '$LATEST';
     if (fn.versions.some((v) => v.version === qualifier)) return qualifier;
-    const alias = fn.aliases.find((a) => a.name === qualifier);
+    const alias = this.aliasesOf(fn).find((a) => a.name === qualifier);
     if (!alias) return undefined;
     let roll = Math.random();
     for (const extra of alias.additionalVersions) {
@@ -315,7 +402,8 @@ export class LocalRuntime implements AsyncInvoker {
     if (!pool) {
       let budget = this.budgets.get(budgetKey);
       if (!budget) {
-        budget = fn.reservedConcurrency !== undefined ? new ConcurrencyBudget(fn.reservedConcurrency, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS, false, this.options.waitForEnvironment ?? false);
+        const reserved = this.reservedConcurrencyOf(fn);
+        budget = reserved !== undefined ? new ConcurrencyBudget(reserved, true) : new ConcurrencyBudget(this.options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS, false, this.options.waitForEnvironment ?? false);
         this.budgets.set(budgetKey, budget);
       }
       pool = new FunctionPool(this.spec(fn, version), this.api, {
