@@ -1,5 +1,5 @@
 import { ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import type { FunctionModel, StackModel, TemplateValue } from '../assembly/model';
 import { findFunction, referencedLogicalId } from '../assembly/read';
 import { LambdakitError, isLambdakitError } from '../errors';
@@ -65,10 +65,30 @@ export async function physicalIdOf(ops: OpsContext, stack: StackModel, logicalId
   return found.PhysicalResourceId;
 }
 
+/** The tag lambdakit's local Lambda API puts on the functions it serves (`lambdakit local`, `dev`). */
+const LOCAL_CONSTRUCT_PATH_TAG = 'lambdakit:construct-path';
+
+/** Whether the Lambda endpoint is lambdakit's local runtime serving this function under its local name. */
+async function servedLocally(ops: OpsContext, model: FunctionModel): Promise<boolean> {
+  try {
+    const got = await ops.lambda.send(new GetFunctionCommand({ FunctionName: model.functionName }));
+    return got.Tags?.[LOCAL_CONSTRUCT_PATH_TAG] === model.constructPath;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves one function of the assembly to its deployed name. */
 export async function resolveModel(ops: OpsContext, model: FunctionModel): Promise<DeployedFunction> {
   const stack = ops.assembly()?.stacks.find((s) => s.stackName === model.stackName);
-  const functionName = model.hasPhysicalName || !stack ? model.functionName : await physicalIdOf(ops, stack, model.logicalId, model.constructPath);
+  const functionName =
+    model.hasPhysicalName || !stack
+      ? model.functionName
+      : await physicalIdOf(ops, stack, model.logicalId, model.constructPath).catch(async (error: unknown) => {
+          // `lambdakit local` and `dev` have no CloudFormation: they serve the function under the name the assembly gives it.
+          if (isLambdakitError(error) && error.code === 'UnsupportedOperation' && (await servedLocally(ops, model))) return model.functionName;
+          throw error;
+        });
   return { label: model.constructPath, functionName, model, stack };
 }
 
