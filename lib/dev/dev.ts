@@ -18,7 +18,8 @@ import { StreamPoller, dynamodbSource, kinesisSource } from './pollers/streams';
 import { parseSchedule } from './schedules';
 import { provisionServices, serviceClients, type ProvisionedResource, type ServiceClients } from './services';
 import { FunctionWatcher } from './watch';
-import { readWiring, type AppWiring, type FunctionTarget, type ScheduleWiring } from '../assembly/triggers';
+import { readWiring, type AppWiring, type FunctionTarget, type QueueMappingWiring, type ScheduleWiring, type StreamMappingWiring } from '../assembly/triggers';
+import type { LocalEventSourceMapping } from '../local/lambda-api';
 import { scheduledEvent, schedulerPayload } from '../events';
 
 export interface DevOptions {
@@ -299,6 +300,17 @@ export class DevServer {
     const onError = (what: string) => (error: Error) => {
       if (!this.servicesDown) this.event('warn', `${what}: ${error.message}`);
     };
+    // The local Lambda API (ListEventSourceMappings) reports the mappings as they run here: the
+    // sources' ARNs as the services gave them, Enabled while dev polls them.
+    const sourceArn = (m: QueueMappingWiring | StreamMappingWiring) =>
+      'queue' in m ? (reported(m.queue)?.arn ?? m.queue.arn) : m.kind === 'kinesis' ? (reported(m.source)?.arn ?? m.source.arn) : (reported(m.source)?.streamArn ?? m.source.arn);
+    const mappings: LocalEventSourceMapping[] = [...this.wiring.queueMappings, ...this.wiring.streamMappings].map((m) => ({
+      mapping: m,
+      eventSourceArn: sourceArn(m),
+      state: m.enabled ? 'Enabled' : 'Disabled',
+      stateTransitionReason: 'USER_INITIATED',
+    }));
+    this.local!.api.lambdaApi.setEventSourceMappings(() => mappings);
 
     for (const m of this.wiring.queueMappings.filter((x) => x.enabled)) {
       const queueUrl = reported(m.queue).url!;

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { DevServer } from '../../lib/dev/dev';
 import { PROJECT_ROOT } from '../helpers';
 
@@ -130,6 +131,21 @@ test('the hourly schedule fires on request and deletes expired items', async () 
   await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'TEMP#e2e' }, sk: { S: 'X' }, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) } } }));
   dev.fireSchedule('Processing/Cleanup');
   await eventually(async () => ((await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'TEMP#e2e' }, sk: { S: 'X' } } }))).Item ? undefined : true));
+});
+
+test('the local Lambda API lists the event source mappings dev runs, Enabled, with the ARNs of the local sources', async () => {
+  const lambda = new LambdaClient({ endpoint: dev.local!.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  try {
+    const { EventSourceMappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({}));
+    assert.equal(EventSourceMappings.length, dev.wiring.queueMappings.length + dev.wiring.streamMappings.length);
+    const queueArns = dev.resources.filter((r) => r.type === 'AWS::SQS::Queue').map((r) => r.arn);
+    const queue = EventSourceMappings.find((m) => m.EventSourceArn?.includes(':sqs:'));
+    assert.ok(queue && queueArns.includes(queue.EventSourceArn!), JSON.stringify(EventSourceMappings));
+    assert.ok(EventSourceMappings.every((m) => m.State === 'Enabled'), JSON.stringify(EventSourceMappings.map((m) => m.State)));
+    assert.ok(EventSourceMappings.some((m) => /:dynamodb:.*\/stream\//.test(m.EventSourceArn ?? '')), 'a table stream by the ARN the services gave it');
+  } finally {
+    lambda.destroy();
+  }
 });
 
 test('one JSON line per invocation names the function, trigger, duration, cold/warm and status', () => {
