@@ -7,6 +7,7 @@ export type { InvocationOutcome } from './environment';
 export type { AsyncQueueOptions, AsyncQueueReport, DeliveryEntry } from './async-queue';
 export { Destinations, DeliveryError, type DestinationMessage } from './destinations';
 export { AsyncJournal } from './async-journal';
+export { LambdaApi, LambdaApiError, type LambdaApiRuntime, type LocalEventSourceMapping } from './lambda-api';
 export { invokeLocal, type InvokeLocalOptions } from './invoke-local';
 export { serveLocal, describeServer, describeStop, type ServeLocalOptions } from './serve';
 export { loadAssembly, readEventInput, type AssemblyInput } from './inputs';
