@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LambdakitError } from '../errors';
+import { forgetSynthInputs, recordSynthInputs, synthInputsChanged, synthInputsFile, synthSettings } from './synth-inputs';
 
 export interface SynthOptions {
   /** App command; defaults to the `app` of cdk.json in `cwd`. */
@@ -14,6 +15,13 @@ export interface SynthOptions {
   readonly context?: Record<string, unknown>;
   /** Extra environment variables for the app process. */
   readonly env?: Record<string, string>;
+  /**
+   * Record what the assembly is synthesized from (the modules the app loads, its context, its
+   * functions' build inputs) under `.lambdakit/synth-inputs/`, so that `assemblyUpToDate` can
+   * tell later whether synthesizing again would write the same assembly.
+   * @default false
+   */
+  readonly recordInputs?: boolean;
 }
 
 export interface SynthResult {
@@ -67,21 +75,52 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const output = path.resolve(cwd, options.output);
   fs.mkdirSync(output, { recursive: true });
   const context = { ...CLI_DEFAULT_CONTEXT, ...cdkJson.context, ...(options.context ?? {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, CDK_OUTDIR: output, CDK_CONTEXT_JSON: JSON.stringify(context) };
+  // The app process reports the modules it loads to this file (record-inputs.cjs, preloaded).
+  const loadedFile = options.recordInputs ? `${synthInputsFile(cwd, output)}.loaded-${process.pid}` : undefined;
+  if (loadedFile) {
+    forgetSynthInputs(cwd, output);
+    fs.mkdirSync(path.dirname(loadedFile), { recursive: true });
+    fs.writeFileSync(loadedFile, '');
+    env.LAMBDAKIT_SYNTH_INPUTS_FILE = loadedFile;
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(path.join(__dirname, 'record-inputs.cjs'))}`.trim();
+  }
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(app, {
-      cwd,
-      shell: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env, CDK_OUTDIR: output, CDK_CONTEXT_JSON: JSON.stringify(context) },
-    });
+    const child = spawn(app, { cwd, shell: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => reject(new LambdakitError(`cannot start the CDK app "${app}": ${error.message}`, { code: 'AppStartFailed', cause: error })));
-    child.on('close', (code) => resolve({ output, exitCode: code ?? 1, stderr, stdout, durationMs: Date.now() - started }));
+    child.on('close', (code) => {
+      if (loadedFile) {
+        try {
+          const loaded = fs.readFileSync(loadedFile, 'utf8').split('\n').filter(Boolean);
+          if (code === 0) recordSynthInputs(cwd, output, synthSettings(app, context, env), loaded);
+        } finally {
+          fs.rmSync(loadedFile, { force: true });
+        }
+      }
+      resolve({ output, exitCode: code ?? 1, stderr, stdout, durationMs: Date.now() - started });
+    });
   });
+}
+
+/**
+ * Whether the assembly in `output` is what synthesizing the app of cdk.json now would write:
+ * undefined when it is (its inputs, recorded by a synth with `recordInputs`, are unchanged),
+ * otherwise the reason to synthesize.
+ */
+export function assemblyUpToDate(options: { readonly output: string; readonly cwd?: string; readonly app?: string }): string | undefined {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const output = path.resolve(cwd, options.output);
+  if (!fs.existsSync(path.join(output, 'manifest.json'))) return 'no assembly yet';
+  const cdkJson = readCdkJson(cwd);
+  const app = options.app ?? cdkJson.app;
+  if (!app) return 'cdk.json has no "app"';
+  const context = { ...CLI_DEFAULT_CONTEXT, ...cdkJson.context };
+  return synthInputsChanged(cwd, output, synthSettings(app, context, process.env));
 }
 
 /**

@@ -241,47 +241,93 @@ function inputsUnchanged(projectRoot: string, inputs: Record<string, string>): b
   return true;
 }
 
+/** esbuild's build options for a request: one definition for synth's build and dev's rebuild contexts. */
+function buildOptions(request: BundleRequest, options: ReturnType<typeof esbuildOptions>) {
+  return {
+    absWorkingDir: request.projectRoot,
+    entryPoints: { index: request.entry },
+    // Nothing is written (write: false); the out dir only anchors the source map's
+    // relative paths, so it is a fixed place in the project, not the cache directory.
+    outdir: path.join(request.projectRoot, 'lambda-bundle'),
+    outExtension: options.format === OutputFormat.ESM ? { '.js': '.mjs' } : undefined,
+    bundle: true,
+    platform: 'node',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    format: options.format,
+    target: options.target,
+    minify: options.minify,
+    sourcemap: options.sourcemap ? 'external' : false,
+    sourcesContent: options.sourcesContent,
+    external: options.external,
+    define: options.define,
+    loader: options.loader as Record<string, esbuild.Loader>,
+    banner: options.banner ? { js: options.banner } : undefined,
+    footer: options.footer ? { js: options.footer } : undefined,
+    keepNames: options.keepNames,
+    mainFields: options.mainFields,
+    tsconfig: options.tsconfig,
+    legalComments: 'none',
+    charset: 'utf8',
+  } satisfies esbuild.BuildOptions & { write: false; metafile: true };
+}
+
+function buildFailed(request: BundleRequest, entry: string, error: unknown): LambdakitError {
+  const failure = error as esbuild.BuildFailure;
+  const first = failure.errors?.[0];
+  const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
+  return new LambdakitError(`bundling ${entry} failed: ${where}${first?.text ?? String(error)}`, {
+    code: 'BundlingFailed',
+    path: request.constructPath,
+    file: request.entry,
+    cause: error,
+    hint: failure.errors && failure.errors.length > 1 ? `${failure.errors.length - 1} more error(s); run esbuild on the entry to see them all` : undefined,
+  });
+}
+
+/** One rebuild of a `RebuildContext`: the bundle files in memory and the project-relative inputs. */
+export interface Rebuild {
+  readonly files: ReadonlyArray<{ readonly name: string; readonly contents: Uint8Array }>;
+  readonly inputs: string[];
+}
+
+/**
+ * An esbuild context for one bundle request, kept by `lambdakit dev`'s watch mode: each
+ * `rebuild()` re-reads only the files that changed (esbuild's incremental build) and returns
+ * the bundle in memory, written nowhere. Synth never uses it: its builds stay `bundle()`'s
+ * deterministic, cached ones.
+ */
+export interface RebuildContext {
+  rebuild(): Promise<Rebuild>;
+  dispose(): Promise<void>;
+}
+
+export async function rebuildContext(request: BundleRequest): Promise<RebuildContext> {
+  const options = esbuildOptions(request);
+  const context = await esbuild.context(buildOptions(request, options));
+  return {
+    rebuild: async () => {
+      let result: esbuild.BuildResult<{ write: false; metafile: true }>;
+      try {
+        result = await context.rebuild();
+      } catch (error) {
+        throw buildFailed(request, options.entry, error);
+      }
+      return {
+        files: result.outputFiles.map((f) => ({ name: path.basename(f.path), contents: f.contents })),
+        inputs: Object.keys(result.metafile.inputs).map((input) => toPosix(path.relative(request.projectRoot, path.resolve(request.projectRoot, input)))),
+      };
+    },
+    dispose: () => context.dispose(),
+  };
+}
+
 function runEsbuild(request: BundleRequest, options: ReturnType<typeof esbuildOptions>) {
   try {
-    return esbuild.buildSync({
-      absWorkingDir: request.projectRoot,
-      entryPoints: { index: request.entry },
-      // Nothing is written (write: false); the out dir only anchors the source map's
-      // relative paths, so it is a fixed place in the project, not the cache directory.
-      outdir: path.join(request.projectRoot, 'lambda-bundle'),
-      outExtension: options.format === OutputFormat.ESM ? { '.js': '.mjs' } : undefined,
-      bundle: true,
-      platform: 'node',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      format: options.format,
-      target: options.target,
-      minify: options.minify,
-      sourcemap: options.sourcemap ? 'external' : false,
-      sourcesContent: options.sourcesContent,
-      external: options.external,
-      define: options.define,
-      loader: options.loader as Record<string, esbuild.Loader>,
-      banner: options.banner ? { js: options.banner } : undefined,
-      footer: options.footer ? { js: options.footer } : undefined,
-      keepNames: options.keepNames,
-      mainFields: options.mainFields,
-      tsconfig: options.tsconfig,
-      legalComments: 'none',
-      charset: 'utf8',
-    });
+    return esbuild.buildSync(buildOptions(request, options));
   } catch (error) {
-    const failure = error as esbuild.BuildFailure;
-    const first = failure.errors?.[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
-    throw new LambdakitError(`bundling ${options.entry} failed: ${where}${first?.text ?? String(error)}`, {
-      code: 'BundlingFailed',
-      path: request.constructPath,
-      file: request.entry,
-      cause: error,
-      hint: failure.errors && failure.errors.length > 1 ? `${failure.errors.length - 1} more error(s); run esbuild on the entry to see them all` : undefined,
-    });
+    throw buildFailed(request, options.entry, error);
   }
 }
 

@@ -13,7 +13,7 @@ export function registerDev(program: Argv): Argv {
         .option('services-endpoint', { type: 'string', describe: 'Use the AWS services already running at this URL (your moto_server, or any AWS-compatible endpoint) instead of starting moto; their data outlives dev, which leaves them running on exit' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind (loopback unless you ask otherwise)' })
         .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory' })
-        .option('synth', { type: 'boolean', default: true, describe: 'Synthesize the app (cdk.json) first; --no-synth uses the assembly as it is' })
+        .option('synth', { type: 'boolean', describe: 'Synthesize the app (cdk.json) first even when the assembly is up to date (by default dev synthesizes only when the app, cdk.json or a function changed since lambdakit last synthesized); --no-synth uses the assembly as it is' })
         .option('watch', { type: 'boolean', default: true, describe: 'Rebuild a function when a source file it imports is saved (--no-watch to turn off)' })
         .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line instead of text' })
         .option('fast-retries', { type: 'boolean', default: false, describe: 'Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes' })
@@ -25,17 +25,21 @@ export function registerDev(program: Argv): Argv {
         .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' }),
     async (args) => {
       checkDrainTimeout(args.drainTimeout);
+      const started = performance.now();
+      // moto_server takes half a second to start: it does so while dev's modules load.
+      const motoServer = args.servicesEndpoint === undefined ? import('../dev/moto-server').then((m) => m.startMotoServer({ port: args.servicesPort, host: args.host })) : undefined;
+      motoServer?.catch(() => undefined);
       const { DevServer } = await import('../dev/dev');
       const { describeStop } = await import('../local/serve');
-      const started = performance.now();
       const dev = await DevServer.start({
+        motoServer,
         port: args.port,
         lambdaPort: args.lambdaPort,
         servicesPort: args.servicesPort,
         servicesEndpoint: args.servicesEndpoint,
         host: args.host,
         app: args.app,
-        synth: args.synth,
+        synth: args.synth ?? 'auto',
         json: args.json,
         watch: args.watch,
         fastRetries: args.fastRetries,

@@ -7,7 +7,7 @@ import { TemplateResolver } from '../assembly/resolve';
 import { readResources, type AppResources, type DataResourceModel } from '../assembly/resources';
 import { LambdakitError } from '../errors';
 import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type AsyncQueueReport, type InvocationLogEntry } from '../local';
-import { loadAssembly } from '../local/inputs';
+import { prepareAssembly, type SynthDecision } from '../local/inputs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
 import { Gateway, type GatewayResponseStream, type GatewayRoute } from './gateway';
 import type { DevInvokeResult, DevInvoker, DevTarget, DevWorker } from './invoker';
@@ -27,8 +27,19 @@ export interface DevOptions {
   readonly cwd?: string;
   /** Cloud assembly directory. @default 'cdk.out' */
   readonly app?: string;
-  /** Synthesize before starting. @default true */
-  readonly synth?: boolean;
+  /**
+   * Synthesize before starting: `'auto'` unless the assembly is up to date (nothing the app or its
+   * functions are built from changed since lambdakit synthesized it), `true` always, `false` never
+   * (the assembly as it is; still synthesized when missing).
+   * @default 'auto'
+   */
+  readonly synth?: boolean | 'auto';
+  /**
+   * The moto_server dev runs against, already starting (the CLI starts it while it loads dev's
+   * modules). Dev owns it from then on: it stops it on close, or when starting fails.
+   * @default - dev starts moto_server itself (unless `servicesEndpoint`)
+   */
+  readonly motoServer?: Promise<MotoServer>;
   /** HTTP gateway port. @default 3000 */
   readonly port?: number;
   /** Lambda Invoke API port. @default 3001 */
@@ -115,17 +126,36 @@ export class DevServer {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 3000;
     const lambdaPort = options.lambdaPort ?? 3001;
-    checkMaxEnvironments(options.maxEnvironments);
-    for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)']] as const) {
-      if (p !== 0 && !(await portFree(p, host))) {
-        throw new LambdakitError(`port ${p} on ${host} is already in use (${what}); is another lambdakit dev running?`, { code: 'PortInUse', value: p, hint: 'stop the other process or choose another port' });
-      }
-    }
-    const assembly = await loadAssembly({ cwd: options.cwd, app: options.app, synth: options.synth ?? true });
-    const server = new DevServer(assembly, options);
+    // moto_server (half a second of Python start-up) does not depend on the assembly: it starts
+    // while the assembly is checked or synthesized.
+    const phases: Record<string, number> = {};
+    const timed = async <T>(name: string, work: Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const value = await work;
+      phases[name] = Math.round(performance.now() - started);
+      return value;
+    };
+    const moto = options.motoServer ?? (options.servicesEndpoint === undefined ? startMotoServer({ port: options.servicesPort, host }) : undefined);
+    const motoReady = moto && timed('moto', moto);
+    motoReady?.catch(() => undefined);
+    let prepared: Awaited<ReturnType<typeof prepareAssembly>>;
     try {
-      await server.boot(host, port, lambdaPort);
+      checkMaxEnvironments(options.maxEnvironments);
+      for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)']] as const) {
+        if (p !== 0 && !(await portFree(p, host))) {
+          throw new LambdakitError(`port ${p} on ${host} is already in use (${what}); is another lambdakit dev running?`, { code: 'PortInUse', value: p, hint: 'stop the other process or choose another port' });
+        }
+      }
+      prepared = await timed('assembly', prepareAssembly({ cwd: options.cwd, app: options.app, synth: options.synth ?? 'auto' }));
     } catch (error) {
+      await (await moto?.catch(() => undefined))?.close();
+      throw error;
+    }
+    const server = new DevServer(prepared.assembly, options, prepared.synth, phases);
+    try {
+      await server.boot(host, port, lambdaPort, motoReady);
+    } catch (error) {
+      if (!server.moto) await (await moto?.catch(() => undefined))?.close();
       await server.close();
       throw error;
     }
@@ -165,6 +195,10 @@ export class DevServer {
   private constructor(
     public readonly assembly: AssemblyModel,
     private readonly options: DevOptions,
+    /** Whether dev synthesized the app before starting, or found the assembly up to date. */
+    public readonly synth: SynthDecision,
+    /** Milliseconds each start-up phase took (assembly, moto — overlapping the assembly —, provisioning, runtime, gateway, triggers). */
+    public readonly bootPhases: Record<string, number>,
   ) {
     this.resolver = new TemplateResolver(assembly);
     this.appResources = readResources(assembly, this.resolver);
@@ -179,12 +213,13 @@ export class DevServer {
     return this.color ? `${COLORS[color]}${text}${COLORS.reset}` : text;
   }
 
-  private async boot(host: string, port: number, lambdaPort: number): Promise<void> {
+  private async boot(host: string, port: number, lambdaPort: number, starting: Promise<MotoServer> | undefined): Promise<void> {
     const external = this.options.servicesEndpoint;
+    const phase = (name: string, since: number) => (this.bootPhases[name] = Math.round(performance.now() - since));
     if (external !== undefined) {
       this.servicesEndpoint = checkServicesEndpoint(external, this.options.servicesPort);
     } else {
-      const moto = await startMotoServer({ port: this.options.servicesPort, host });
+      const moto = await starting!;
       this.moto = moto;
       this.servicesEndpoint = moto.endpoint;
       // Only a moto dev owns is watched: an external endpoint's owner decides what its outages mean.
@@ -197,6 +232,7 @@ export class DevServer {
     }
     this.clients = serviceClients(this.servicesEndpoint);
     const resolver = this.resolver;
+    let since = performance.now();
     try {
       this.resources = await provisionServices(this.appResources, resolver, this.clients, { visibilityTimeoutSeconds: this.options.visibilityTimeoutSeconds });
     } catch (error) {
@@ -207,6 +243,8 @@ export class DevServer {
         hint: 'start moto_server (or the service you meant) there, or leave --services-endpoint out and dev starts moto itself',
       });
     }
+    phase('provisioning', since);
+    since = performance.now();
     this.local = await LocalLambda.start({
       assembly: this.assembly,
       resolver,
@@ -231,6 +269,8 @@ export class DevServer {
         onDelivery: (d) => this.event(d.error ? 'warn' : 'info', `${d.kind} of ${d.function} → ${d.targetArn.split(':').pop()}${d.error ? ` failed: ${d.error}` : ''}`, { ...d }),
       },
     });
+    phase('runtime', since);
+    since = performance.now();
     const invoker = this.invoker();
     const routeTargets = new Map<GatewayRoute, DevTarget>();
     const routes: GatewayRoute[] = this.wiring.routes.map((r) => {
@@ -250,7 +290,10 @@ export class DevServer {
       invoke: (route, event) => invoker.invoke(routeTargets.get(route)!, event, `${route.method} ${route.path}`),
       invokeStream: (route, event, stream) => this.invokeStreaming(routeTargets.get(route)!, event, `${route.method} ${route.path}`, stream),
     });
+    phase('gateway', since);
+    since = performance.now();
     await this.startTriggers(invoker, resolver);
+    phase('triggers', since);
     if (this.options.watch) {
       this.watcher = new FunctionWatcher(path.resolve(this.options.cwd ?? process.cwd()), this.assembly.functions, this.local.runtime, (e) =>
         this.event(e.error ? 'warn' : 'info', e.error ? `rebuild of ${e.function} failed (${e.file}), the previous code keeps serving: ${e.error}` : `rebuilt ${e.function} (${e.file}) in ${e.ms.toFixed(0)} ms`, { ...e }),
@@ -366,11 +409,13 @@ export class DevServer {
       this.workers.push(poller);
     }
 
+    // Each bridge sets up its own queue and subscription: they start side by side.
+    const bridges: Array<Promise<DevWorker>> = [];
     const byBucket = groupBy(this.wiring.bucketNotifications, (n) => `${n.bucket.stackName}/${n.bucket.logicalId}`);
     for (const notifications of byBucket.values()) {
       const bucket = notifications[0].bucket;
       const subs: BucketSubscription[] = notifications.map((n) => ({ target: toDevTarget(n.target), events: n.events, prefix: n.prefix, suffix: n.suffix }));
-      this.workers.push(await startBucketBridge({ s3: clients.s3, sqs: clients.sqs }, bucket.name, subs, invoker, onError(`bucket ${bucket.logicalId}`)));
+      bridges.push(startBucketBridge({ s3: clients.s3, sqs: clients.sqs }, bucket.name, subs, invoker, onError(`bucket ${bucket.logicalId}`)));
     }
 
     const byTopic = groupBy(this.wiring.topicSubscriptions, (s) => `${s.topic.stackName}/${s.topic.logicalId}`);
@@ -382,7 +427,7 @@ export class DevServer {
         subscriptionArn: `${topicArn}:${s.logicalId}`,
         accepts: (message) => matchesFilterPolicy(s.filterPolicy, s.filterPolicyScope, message),
       }));
-      this.workers.push(await startTopicBridge({ sns: clients.sns, sqs: clients.sqs }, topicArn, subs, invoker, onError(`topic ${topic.logicalId}`)));
+      bridges.push(startTopicBridge({ sns: clients.sns, sqs: clients.sqs }, topicArn, subs, invoker, onError(`topic ${topic.logicalId}`)));
     }
 
     const byBus = groupBy(this.wiring.rules, (r) => (r.bus ? `${r.bus.stackName}/${r.bus.logicalId}` : 'default'));
@@ -390,8 +435,13 @@ export class DevServer {
       const bus = rules[0].bus;
       const busName = bus ? bus.name : 'default';
       const subs: RuleSubscription[] = rules.map((r) => ({ target: toDevTarget(r.target), ruleName: r.ruleName, awsRuleName: r.rule.name, matches: (e) => matchesPattern(r.eventPattern, e), input: r.input, inputPath: r.inputPath, inputTransformer: r.inputTransformer, ruleArn: r.rule.arn }));
-      this.workers.push(await startBusBridge({ events: clients.events, sqs: clients.sqs }, busName, subs, invoker, onError(`bus ${busName}`)));
+      bridges.push(startBusBridge({ events: clients.events, sqs: clients.sqs }, busName, subs, invoker, onError(`bus ${busName}`)));
     }
+
+    const started = await Promise.allSettled(bridges);
+    for (const outcome of started) if (outcome.status === 'fulfilled') this.workers.push(outcome.value);
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
 
     for (const s of this.wiring.schedules) {
       const every = this.options.scheduleEveryMs;
@@ -447,6 +497,7 @@ export class DevServer {
     const gateway = this.gateway!.url;
     const lines = [
       `lambdakit dev: ${this.assembly.functions.length} functions of ${this.assembly.stacks.length} stacks running locally`,
+      `  assembly        ${path.relative(path.resolve(this.options.cwd ?? process.cwd()), this.assembly.directory) || this.assembly.directory}: ${synthLine(this.synth)}`,
       `  HTTP gateway    ${gateway}`,
       ...this.wiring.routes.map((r) => `    ${r.method.padEnd(6)} ${gateway}${r.kind === 'http' ? '' : `/${r.stage}`}${r.path === '$default' ? '/' : r.path}  → ${r.target.fn.constructPath}`),
       `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} ...); up to ${this.maxEnvironments} environments per function, then requests wait (--max-environments)`,
@@ -462,6 +513,8 @@ export class DevServer {
   public summaryJson(): Record<string, unknown> {
     return {
       type: 'ready',
+      synth: this.synth.action === 'synthesized' ? { ...this.synth, durationMs: Math.round(this.synth.durationMs) } : this.synth,
+      bootMs: this.bootPhases,
       gateway: this.gateway!.url,
       lambda: this.local!.url,
       maxEnvironments: this.maxEnvironments,
@@ -494,6 +547,13 @@ export class DevServer {
     await this.moto?.close();
     return report;
   }
+}
+
+/** What the ready message says about synth. */
+function synthLine(synth: SynthDecision): string {
+  if (synth.action === 'synthesized') return `synthesized in ${(synth.durationMs / 1000).toFixed(1)} s (${synth.reason})`;
+  if (synth.action === 'skipped') return 'up to date, synth skipped (--synth to force)';
+  return 'used as it is (--no-synth)';
 }
 
 /** Waits for `work`, but not past `deadline` nor after `signal` aborts. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FunctionModel } from '../assembly/model';
-import { bundle, readSlot } from '../bundling/bundler';
+import { readSlot, rebuildContext, type BundleRequest, type RebuildContext } from '../bundling/bundler';
 import { isLambdakitError } from '../errors';
 import type { LocalRuntime } from '../local';
 import type { DevWorker } from './invoker';
@@ -15,8 +15,14 @@ export interface RebuildEntry {
 
 interface Watched {
   readonly fn: FunctionModel;
-  readonly slot: string;
+  readonly request: BundleRequest;
   inputs: Set<string>;
+  /**
+   * esbuild's incremental context for this function, made on its first save (that rebuild reads
+   * every input; later ones only what changed). Making all of them when dev starts would build
+   * every function at once, on the cores the first requests and saves need.
+   */
+  context?: Promise<RebuildContext>;
 }
 
 /** Where watch mode stages rebuilt code, per project: never the assembly, which holds what synth produced. */
@@ -43,9 +49,31 @@ function removeStaleStaging(root: string): void {
 }
 
 /**
+ * Makes `target` a copy of the code directory `from` without `replaced` (top-level names):
+ * files are hard-linked (the staged code is never written in place, so the links are safe),
+ * copied where linking fails (another file system).
+ */
+function stage(from: string, target: string, replaced: ReadonlySet<string>): void {
+  fs.mkdirSync(target, { recursive: true });
+  for (const item of fs.readdirSync(from, { withFileTypes: true })) {
+    if (replaced.has(item.name)) continue;
+    const source = path.join(from, item.name);
+    const destination = path.join(target, item.name);
+    if (item.isDirectory()) fs.cpSync(source, destination, { recursive: true });
+    else {
+      try {
+        fs.linkSync(source, destination);
+      } catch {
+        fs.copyFileSync(source, destination);
+      }
+    }
+  }
+}
+
+/**
  * Watch mode of `lambdakit dev`: watches the directories holding the source
  * files of every bundled function (never node_modules); when one changes,
- * rebuilds in-process only the functions that import it, stages the function's
+ * rebuilds only the functions that import it (each keeps an esbuild context: incremental rebuilds), stages the function's
  * code with the new bundle under `.lambdakit/dev-code/` (the assembly in
  * cdk.out is never written: it must stay exactly what synth produced, since
  * `cdk deploy` ships it), points the function there and stops its warm
@@ -66,14 +94,14 @@ export class FunctionWatcher implements DevWorker {
     functions: readonly FunctionModel[],
     private readonly runtime: LocalRuntime,
     private readonly onRebuild: (entry: RebuildEntry) => void,
-    private readonly debounceMs = 25,
+    // A save is one or two events (truncate, write; or an editor's rename) within a millisecond or two.
+    private readonly debounceMs = 10,
   ) {
     for (const fn of functions) {
       if (!fn.bundle?.cacheSlot || !fn.codeDir) continue;
-      const slot = path.resolve(projectRoot, fn.bundle.cacheSlot);
-      const info = readSlot(slot);
+      const info = readSlot(path.resolve(projectRoot, fn.bundle.cacheSlot));
       if (!info?.request) continue;
-      this.watched.push({ fn, slot, inputs: new Set(info.inputs.filter((i) => !i.includes('node_modules/'))) });
+      this.watched.push({ fn, request: info.request, inputs: new Set(info.inputs.filter((i) => !i.includes('node_modules/'))) });
     }
   }
 
@@ -102,32 +130,40 @@ export class FunctionWatcher implements DevWorker {
     }
   }
 
+  private contextOf(w: Watched): Promise<RebuildContext> {
+    if (!w.context) {
+      w.context = rebuildContext(w.request);
+      // A context that could not be made is made again on the next save.
+      w.context.catch(() => (w.context = undefined));
+    }
+    return w.context;
+  }
+
   /** Rebuilds the functions that import any of `files`; resolves when they serve the new code. */
   public async rebuild(files: Set<string>): Promise<void> {
-    for (const w of this.watched) {
-      const file = [...files].find((f) => w.inputs.has(f));
-      if (!file) continue;
-      const started = performance.now();
-      try {
-        const info = readSlot(w.slot);
-        if (!info?.request) continue;
-        const result = bundle(info.request);
-        w.inputs = new Set(result.inputs.filter((i) => !i.includes('node_modules/')));
-        // The function's code as it runs now (its asset, or the last rebuild), with the new bundle over it.
-        const current = this.runtime.codeDirOf(w.fn) ?? w.fn.codeDir!;
-        const root = stagingRoot(this.projectRoot);
-        if (this.generation === 0) removeStaleStaging(root);
-        const target = path.join(root, `${process.pid}-${w.fn.stackName}-${w.fn.logicalId}-${++this.generation}`);
-        fs.cpSync(current, target, { recursive: true });
-        for (const name of fs.readdirSync(result.outdir)) fs.copyFileSync(path.join(result.outdir, name), path.join(target, name));
-        await this.runtime.replaceCode(w.fn, target);
-        const previous = this.staged.get(w.fn.constructPath);
-        this.staged.set(w.fn.constructPath, target);
-        if (previous) fs.rmSync(previous, { recursive: true, force: true });
-        this.onRebuild({ function: w.fn.constructPath, file, ms: performance.now() - started });
-      } catch (error) {
-        this.onRebuild({ function: w.fn.constructPath, file, ms: performance.now() - started, error: isLambdakitError(error) ? error.message : (error as Error).message });
-      }
+    const affected = this.watched.map((w) => ({ w, file: [...files].find((f) => w.inputs.has(f)) })).filter((a): a is { w: Watched; file: string } => a.file !== undefined);
+    await Promise.all(affected.map(({ w, file }) => this.rebuildOne(w, file)));
+  }
+
+  private async rebuildOne(w: Watched, file: string): Promise<void> {
+    const started = performance.now();
+    try {
+      const result = await (await this.contextOf(w)).rebuild();
+      w.inputs = new Set(result.inputs.filter((i) => !i.includes('node_modules/')));
+      const root = stagingRoot(this.projectRoot);
+      if (this.generation === 0) removeStaleStaging(root);
+      const target = path.join(root, `${process.pid}-${w.fn.stackName}-${w.fn.logicalId}-${++this.generation}`);
+      // The function's code as it runs now (its asset, or the last rebuild), linked rather than
+      // copied, with the new bundle files written over it.
+      stage(this.runtime.codeDirOf(w.fn) ?? w.fn.codeDir!, target, new Set(result.files.map((f) => f.name)));
+      for (const f of result.files) fs.writeFileSync(path.join(target, f.name), f.contents);
+      await this.runtime.replaceCode(w.fn, target);
+      const previous = this.staged.get(w.fn.constructPath);
+      this.staged.set(w.fn.constructPath, target);
+      if (previous) fs.rmSync(previous, { recursive: true, force: true });
+      this.onRebuild({ function: w.fn.constructPath, file, ms: performance.now() - started });
+    } catch (error) {
+      this.onRebuild({ function: w.fn.constructPath, file, ms: performance.now() - started, error: isLambdakitError(error) ? error.message : (error as Error).message });
     }
   }
 
@@ -136,6 +172,7 @@ export class FunctionWatcher implements DevWorker {
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.watchers) w.close();
     await this.running;
+    await Promise.all(this.watched.map(async (w) => (await w.context?.catch(() => undefined))?.dispose()));
   }
 
   /** Removes the code this watcher staged (call once no environment runs it). */

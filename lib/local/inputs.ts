@@ -2,32 +2,52 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AssemblyModel } from '../assembly/model';
 import { readAssembly } from '../assembly/read';
-import { synthesize, tail } from '../assembly/synth';
+import { assemblyUpToDate, synthesize, tail } from '../assembly/synth';
 import { LambdakitError } from '../errors';
 
 export interface AssemblyInput {
   /** Cloud assembly directory, relative to `cwd`. @default 'cdk.out' */
   readonly app?: string;
-  /** Synthesize even when the assembly exists (it is always synthesized when missing). @default false */
-  readonly synth?: boolean;
+  /**
+   * `true` synthesizes even when the assembly exists; `'auto'` synthesizes unless the assembly is
+   * up to date (its recorded inputs unchanged since lambdakit synthesized it); `false` uses the
+   * assembly as it is. A missing assembly is always synthesized.
+   * @default false
+   */
+  readonly synth?: boolean | 'auto';
   /** Directory holding cdk.json. @default process.cwd() */
   readonly cwd?: string;
 }
 
+/** What was done about synth before reading the assembly. */
+export type SynthDecision =
+  | { readonly action: 'synthesized'; readonly durationMs: number; readonly reason: string }
+  | { readonly action: 'skipped' }
+  | { readonly action: 'not-asked' };
+
 /** The assembly the local commands run: `cdk.out`, synthesized first when missing or asked for. */
 export async function loadAssembly(input: AssemblyInput): Promise<AssemblyModel> {
+  return (await prepareAssembly(input)).assembly;
+}
+
+/** `loadAssembly`, also telling whether it synthesized (and why) or found the assembly up to date. */
+export async function prepareAssembly(input: AssemblyInput): Promise<{ readonly assembly: AssemblyModel; readonly synth: SynthDecision }> {
   const cwd = path.resolve(input.cwd ?? process.cwd());
   const dir = path.resolve(cwd, input.app ?? 'cdk.out');
-  if (input.synth || !fs.existsSync(path.join(dir, 'manifest.json'))) {
-    const result = await synthesize({ output: dir, cwd });
+  const missing = !fs.existsSync(path.join(dir, 'manifest.json'));
+  const reason = missing ? 'no assembly yet' : input.synth === true ? 'asked for (--synth)' : input.synth === 'auto' ? assemblyUpToDate({ output: dir, cwd }) : undefined;
+  let synth: SynthDecision = input.synth === 'auto' ? { action: 'skipped' } : { action: 'not-asked' };
+  if (reason) {
+    const result = await synthesize({ output: dir, cwd, recordInputs: true });
     if (result.exitCode !== 0) {
       throw new LambdakitError(`synth failed (exit code ${result.exitCode}):\n${tail(result.stderr || result.stdout)}`, {
         code: 'SynthFailed',
         hint: 'fix the app, then run the command again',
       });
     }
+    synth = { action: 'synthesized', durationMs: result.durationMs, reason };
   }
-  return readAssembly(dir);
+  return { assembly: readAssembly(dir), synth };
 }
 
 /** The event of `--event`: a JSON file, `-` for standard input, or `{}` when not given. */
