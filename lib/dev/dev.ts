@@ -128,6 +128,12 @@ export class DevServer {
     const lambdaPort = options.lambdaPort ?? 3001;
     // moto_server (half a second of Python start-up) does not depend on the assembly: it starts
     // while the assembly is checked or synthesized.
+    try {
+      checkMaxEnvironments(options.maxEnvironments);
+    } catch (error) {
+      await (await options.motoServer?.catch(() => undefined))?.close();
+      throw error;
+    }
     const phases: Record<string, number> = {};
     const timed = async <T>(name: string, work: Promise<T>): Promise<T> => {
       const started = performance.now();
@@ -140,7 +146,6 @@ export class DevServer {
     motoReady?.catch(() => undefined);
     let prepared: Awaited<ReturnType<typeof prepareAssembly>>;
     try {
-      checkMaxEnvironments(options.maxEnvironments);
       for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)']] as const) {
         if (p !== 0 && !(await portFree(p, host))) {
           throw new LambdakitError(`port ${p} on ${host} is already in use (${what}); is another lambdakit dev running?`, { code: 'PortInUse', value: p, hint: 'stop the other process or choose another port' });
