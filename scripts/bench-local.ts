@@ -1,8 +1,17 @@
 // Benchmark of the local Lambda runtime, measured as a user sees it: through
 // @aws-sdk/client-lambda over HTTP against `LocalLambda`, on the example app's
 // hello function (synthesized first when cdk.out is missing).
-//   node --import tsx scripts/bench-local.ts [--function Api/Hello] [--seconds 3] [--json]
-// Targets on the 2-core machine: cold start <= 150 ms, warm p50 <= 2 ms, >= 1,500 invokes/s.
+//   node --import tsx scripts/bench-local.ts [--function Api/Hello] [--seconds 3] [--rounds 5] [--cold-only] [--json]
+// Targets on the 2-core machine: cold start <= 150 ms, warm p50 <= 2 ms, >= 1,500 invokes/s,
+// and a cold start at or below serverless-offline's.
+// Cold start is measured in the benchmark's process (a fresh LocalLambda per run, the first invoke
+// once its prestarted runtime process is ready, and with `prewarm: false`), then side by side with
+// serverless-offline (serverless@3 + serverless-offline@13 in .bench/sls, see bench-sls.ts): the
+// same one-line `hello` handler served by `lambdakit local` and by `serverless offline start`, each
+// started from its CLI as its own process, alternating for --rounds rounds; each round times the
+// first Invoke (a fresh SDK client, so the connection is opened by it) 1 s after the server
+// answered, through lambdakit's Invoke API and serverless-offline's Lambda endpoint (--lambdaPort).
+// --cold-only stops after the cold starts.
 // Throughput is measured twice in the same run: with the server in the benchmark's own process
 // (client and server share one thread), and against `lambdakit local` started from the CLI as
 // a separate process, as a user runs it next to their tests.
@@ -18,6 +27,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadAssembly } from '../lib/local/inputs';
 import { LocalLambda } from '../lib/local/local-lambda';
 import { freePort } from '../lib/dev/moto-server';
+import { installServerless, serviceDir, SLS_ENV } from './bench-sls';
 import { stopChild } from './stop-child';
 
 const args = process.argv.slice(2);
@@ -28,10 +38,18 @@ const option = (name: string, fallback: string) => {
 const FUNCTION = option('function', 'Api/Hello');
 const SECONDS = Number(option('seconds', '3'));
 const COLD_RUNS = 5;
+const ROUNDS = Number(option('rounds', '5'));
+/** How long after a server answers the first Invoke is sent, on both sides of the comparison. */
+const SETTLE_MS = 1_000;
+const ROOT = path.resolve(__dirname, '..');
+/** The comparison's service: serverless.yml, the handler, and the same handler as a cloud assembly for lambdakit. */
+const COMPARE_DIR = path.join(ROOT, '.bench', 'sls-local');
+const HELLO = "exports.hello = async (event) => ({ statusCode: 200, body: `Hello, ${event.queryStringParameters?.name ?? 'World'}!` });\n";
 const EVENT = Buffer.from(JSON.stringify({ rawPath: '/hello', queryStringParameters: { name: 'bench' } }));
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const spread = (values: number[]) => ({ min: round(Math.min(...values)), median: round(median(values)), max: round(Math.max(...values)) });
 const round = (n: number) => Math.round(n * 100) / 100;
 
 function client(url: string, sockets: number): LambdaClient {
@@ -44,9 +62,9 @@ function client(url: string, sockets: number): LambdaClient {
   });
 }
 
-async function invoke(lambda: LambdaClient): Promise<number> {
+async function invoke(lambda: LambdaClient, functionName = FUNCTION): Promise<number> {
   const started = performance.now();
-  const r = await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, Payload: EVENT }));
+  const r = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: EVENT }));
   if (r.FunctionError) throw new Error(`the function failed: ${Buffer.from(r.Payload ?? []).toString()}`);
   return performance.now() - started;
 }
@@ -148,12 +166,12 @@ async function throughput(url: string, callers: number, options: { environments?
  * `lambdakit local` started from the CLI, its output (a few lines per invocation) going to a
  * file as a terminal would take it; resolves once it answers a DryRun.
  */
-async function spawnLocal(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+async function spawnLocal(extra: string[] = [], functionName = FUNCTION): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const root = path.resolve(__dirname, '..');
+  const root = ROOT;
   const logFile = path.join(os.tmpdir(), `lambdakit-bench-local-${process.pid}.log`);
   const out = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'lambdakit.ts'), 'local', '--port', String(port), '--no-reports'], { cwd: root, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'lambdakit.ts'), 'local', '--port', String(port), '--no-reports', ...extra], { cwd: root, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -166,7 +184,7 @@ async function spawnLocal(): Promise<{ url: string; pid: number; stop(): Promise
     for (;;) {
       if (child.exitCode !== null) throw new Error(`lambdakit local exited with code ${child.exitCode}:\n${fs.readFileSync(logFile, 'utf8').slice(-4000)}`);
       try {
-        await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'DryRun' }));
+        await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'DryRun' }));
         return { url, pid: child.pid!, stop };
       } catch (error) {
         if (Date.now() > deadline) throw new Error(`lambdakit local did not answer within 60 s: ${(error as Error).message}`);
@@ -181,20 +199,166 @@ async function spawnLocal(): Promise<{ url: string; pid: number; stop(): Promise
   }
 }
 
+/** The comparison's service, written afresh: serverless.yml and handler.js, and the same handler as a cloud assembly for `lambdakit local`. */
+function prepareComparison(): string {
+  installServerless((line) => process.stderr.write(`${line}\n`));
+  serviceDir(COMPARE_DIR);
+  fs.writeFileSync(
+    path.join(COMPARE_DIR, 'serverless.yml'),
+    ['service: bench-local', "frameworkVersion: '3'", 'provider:', '  name: aws', '  runtime: nodejs20.x', '  region: us-east-1', '  memorySize: 1024', '  timeout: 6', 'functions:', '  hello:', '    handler: handler.hello', 'plugins:', '  - serverless-offline', ''].join('\n'),
+  );
+  fs.writeFileSync(path.join(COMPARE_DIR, 'handler.js'), HELLO);
+  // The same function as `cdk synth` would stage it: one stack, the code as an asset directory.
+  const assemblyDir = path.join(COMPARE_DIR, 'cdk.out');
+  fs.rmSync(assemblyDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(assemblyDir, 'asset.hello'), { recursive: true });
+  fs.writeFileSync(path.join(assemblyDir, 'asset.hello', 'handler.js'), HELLO);
+  const template = {
+    Resources: {
+      Hello: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { FunctionName: 'hello', Runtime: 'nodejs20.x', Handler: 'handler.hello', MemorySize: 1024, Timeout: 6, Code: { S3Bucket: 'assets', S3Key: 'hello.zip' } },
+        Metadata: { 'aws:cdk:path': 'BenchLocal/Hello/Resource', 'aws:asset:path': 'asset.hello' },
+      },
+    },
+  };
+  fs.writeFileSync(path.join(assemblyDir, 'BenchLocal.template.json'), JSON.stringify(template, null, 1));
+  fs.writeFileSync(
+    path.join(assemblyDir, 'manifest.json'),
+    JSON.stringify({ version: '48.0.0', artifacts: { BenchLocal: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region', properties: { templateFile: 'BenchLocal.template.json' } } } }),
+  );
+  return assemblyDir;
+}
+
+/** `serverless offline start` on the comparison's service; resolves once its Lambda endpoint listens and names the function. */
+async function spawnSls(): Promise<{ url: string; stop(): Promise<void> }> {
+  const [httpPort, lambdaPort, websocketPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [path.join(COMPARE_DIR, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), '--websocketPort', String(websocketPort), '--host', '127.0.0.1'],
+    { cwd: COMPARE_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...SLS_ENV } },
+  );
+  let output = '';
+  const stop = () => stopChild(child);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serverless offline was not ready within 60 s:\n${output.slice(-4000)}`)), 60_000);
+      const read = (chunk: Buffer) => {
+        // Keep a tail only: the pipe must never fill up, and the figures need no more.
+        output = (output + chunk.toString()).slice(-8000);
+        if (/\[http for lambda\] listening on http:\/\/127\.0\.0\.1:\d+[\s\S]*bench-local-dev-hello/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`serverless offline exited with code ${code}:\n${output.slice(-4000)}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${lambdaPort}`, stop };
+}
+
+/** The first Invoke of a server that has just answered (after SETTLE_MS), with a new client. */
+async function firstInvoke(url: string, functionName: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const lambda = client(url, 1);
+  try {
+    const started = performance.now();
+    const r = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: EVENT }));
+    const elapsed = performance.now() - started;
+    const body = Buffer.from(r.Payload ?? []).toString();
+    if (r.FunctionError || !body.includes('Hello, bench!')) throw new Error(`${functionName} at ${url} answered ${r.FunctionError ?? ''} ${body}`);
+    return elapsed;
+  } finally {
+    lambda.destroy();
+  }
+}
+
+/** Alternating rounds: `lambdakit local` then `serverless offline`, each started afresh, first Invoke timed. */
+async function compareWithServerless(): Promise<{ rounds: Array<{ lambdakit: number; serverlessOffline: number }> }> {
+  const assemblyDir = prepareComparison();
+  const rounds: Array<{ lambdakit: number; serverlessOffline: number }> = [];
+  for (let n = 1; n <= ROUNDS; n++) {
+    process.stderr.write(`cold start side by side: round ${n}/${ROUNDS}…\n`);
+    const local = await spawnLocal(['--app', assemblyDir], 'hello');
+    let lambdakit: number;
+    try {
+      lambdakit = await firstInvoke(local.url, 'hello');
+    } finally {
+      await local.stop();
+    }
+    const sls = await spawnSls();
+    let serverlessOffline: number;
+    try {
+      serverlessOffline = await firstInvoke(sls.url, 'bench-local-dev-hello');
+    } finally {
+      await sls.stop();
+    }
+    rounds.push({ lambdakit: round(lambdakit), serverlessOffline: round(serverlessOffline) });
+  }
+  return { rounds };
+}
+
+/**
+ * A fresh server per run, so that the first invocation is a cold start: with its prestarted
+ * runtime process ready (the first invoke after `prewarm.ready()`), sent at once after start
+ * (the prestarted process may still be starting), and with `prewarm: false` (spawned at the
+ * cold start). Alternating, COLD_RUNS runs each.
+ */
+async function coldStarts(assembly: Awaited<ReturnType<typeof loadAssembly>>) {
+  const variants = ['ready', 'immediate', 'spawned'] as const;
+  const runs = Object.fromEntries(variants.map((v) => [v, { ms: [] as number[], initMs: [] as number[] }])) as Record<(typeof variants)[number], { ms: number[]; initMs: number[] }>;
+  for (let i = 0; i < COLD_RUNS; i++) {
+    for (const variant of variants) {
+      const run = runs[variant];
+      const local = await LocalLambda.start({
+        assembly,
+        port: 0,
+        reportsFile: false,
+        provisionedConcurrency: false,
+        prewarm: variant !== 'spawned',
+        onInvocation: (e) => e.outcome.initDurationMs !== undefined && run.initMs.push(round(e.outcome.initDurationMs)),
+      });
+      if (variant === 'ready') await local.runtime.prewarm!.ready();
+      const lambda = client(local.url, 1);
+      await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'DryRun' })); // opens the connection
+      run.ms.push(round(await invoke(lambda)));
+      lambda.destroy();
+      await local.close({ drainMs: 0 });
+    }
+  }
+  return runs;
+}
+
 async function main(): Promise<void> {
   const assembly = await loadAssembly({});
   const machine = `${process.platform} ${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPU(s)`;
 
-  // Cold start: a fresh server each run, so the first invocation starts a new environment.
-  const cold: number[] = [];
-  const init: number[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    const local = await LocalLambda.start({ assembly, port: 0, reportsFile: false, provisionedConcurrency: false, onInvocation: (e) => e.outcome.initDurationMs !== undefined && init.push(e.outcome.initDurationMs) });
-    const lambda = client(local.url, 1);
-    await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'DryRun' })); // opens the connection
-    cold.push(await invoke(lambda));
-    lambda.destroy();
-    await local.close({ drainMs: 0 });
+  const coldRuns = await coldStarts(assembly);
+  const cold = coldRuns.ready.ms;
+  const init = coldRuns.ready.initMs;
+  const comparison = await compareWithServerless();
+  const side = (key: 'lambdakit' | 'serverlessOffline') => spread(comparison.rounds.map((r) => r[key]));
+  const compared = { rounds: comparison.rounds, lambdakit: side('lambdakit'), serverlessOffline: side('serverlessOffline'), ratio: 0 };
+  compared.ratio = round(compared.lambdakit.median / compared.serverlessOffline.median);
+  const coldResult = {
+    runs: cold,
+    medianMs: round(median(cold)),
+    medianInitDurationMs: round(median(init)),
+    variants: Object.fromEntries(Object.entries(coldRuns).map(([k, v]) => [k, { runs: v.ms, spread: spread(v.ms), initDurationMs: v.initMs }])),
+    sideBySide: compared,
+  };
+  if (args.includes('--cold-only')) {
+    if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ function: FUNCTION, machine, coldStart: coldResult }, null, 2)}\n`);
+    else process.stdout.write(`${coldLines(coldResult).join('\n')}\n`);
+    return;
   }
 
   const warm: number[] = [];
@@ -227,7 +391,7 @@ async function main(): Promise<void> {
   const result = {
     function: FUNCTION,
     machine,
-    coldStart: { runs: cold.map(round), medianMs: round(median(cold)), medianInitDurationMs: round(median(init)) },
+    coldStart: coldResult,
     warm: { invocations: warm.length, p50Ms: round(percentile(warm, 50)), p99Ms: round(percentile(warm, 99)) },
     throughput: inProcess,
     throughputSeparateProcess: separate,
@@ -243,7 +407,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `lambdakit local runtime benchmark — ${FUNCTION} via @aws-sdk/client-lambda over HTTP (${machine})`,
-      `cold start (first invoke, median of ${COLD_RUNS}): ${result.coldStart.medianMs} ms, Init Duration ${result.coldStart.medianInitDurationMs} ms  [target <= 150 ms: ${verdict(result.coldStart.medianMs <= 150)}]`,
+      ...coldLines(coldResult),
       `warm latency (${warm.length} sequential calls): p50 ${result.warm.p50Ms} ms, p99 ${result.warm.p99Ms} ms  [target p50 <= 2 ms: ${verdict(result.warm.p50Ms <= 2)}]`,
       'throughput, server in the benchmark process (client and server share one thread):',
       ...inProcess.map((t) => `  ${String(t.callers).padStart(2)} caller(s): ${t.invokesPerSecond} invokes/s (p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, ${t.environments} environment(s))`),
@@ -255,6 +419,30 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+type ColdResult = {
+  medianMs: number;
+  medianInitDurationMs: number;
+  variants: Record<string, { runs: number[]; spread: { min: number; median: number; max: number }; initDurationMs: number[] }>;
+  sideBySide: { rounds: Array<{ lambdakit: number; serverlessOffline: number }>; lambdakit: { min: number; median: number; max: number }; serverlessOffline: { min: number; median: number; max: number }; ratio: number };
+};
+
+function coldLines(cold: ColdResult): string[] {
+  const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+  const range = (r: { min: number; median: number; max: number }) => `median ${r.median} ms (${r.min}–${r.max})`;
+  const v = cold.variants;
+  const { sideBySide: c } = cold;
+  return [
+    `cold start (first invoke of a fresh server, ${FUNCTION}, ${COLD_RUNS} runs each, alternating):`,
+    `  prestarted process ready: ${range(v.ready.spread)}, Init Duration median ${round(median(v.ready.initDurationMs))} ms  [target <= 150 ms: ${verdict(cold.medianMs <= 150)}]   runs ${v.ready.runs.join(', ')}`,
+    `  invoked at once after start: ${range(v.immediate.spread)}, Init Duration median ${round(median(v.immediate.initDurationMs))} ms   runs ${v.immediate.runs.join(', ')}`,
+    `  prewarm: false (spawned at the cold start): ${range(v.spawned.spread)}, Init Duration median ${round(median(v.spawned.initDurationMs))} ms   runs ${v.spawned.runs.join(', ')}`,
+    `cold start side by side (one-line hello handler, each server started from its CLI, first Invoke ${SETTLE_MS / 1000} s after it answered, ${c.rounds.length} rounds alternating):`,
+    ...c.rounds.map((r, i) => `  round ${i + 1}: lambdakit local ${r.lambdakit} ms, serverless-offline ${r.serverlessOffline} ms`),
+    `  lambdakit local: ${range(c.lambdakit)}; serverless-offline: ${range(c.serverlessOffline)}`,
+    `  ratio of medians lambdakit / serverless-offline: ${c.ratio}  [target <= 1: ${verdict(c.ratio <= 1)}]`,
+  ];
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { LambdakitError } from '../errors';
 import type { NextEvent, ReplyRefusal, ResponseStreamSink, RuntimeApiServer, RuntimeReply, StreamedError } from './runtime-api';
-import { killEnvironment, reapEnvironment, spawnEnvironment } from './supervisor';
+import { killEnvironment, placeEnvironment, reapEnvironment, spawnEnvironment, type PrestartedProcess } from './supervisor';
 
 /** Everything an execution environment needs, with values already local. */
 export interface EnvironmentSpec {
@@ -28,6 +28,15 @@ export interface EnvironmentSpec {
    * @default - every platform line is kept (text format)
    */
   readonly systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN';
+}
+
+/**
+ * Where an environment may find a runtime process started ahead of it (lib/local/prewarm.ts):
+ * one that has done what does not depend on the function and waits to be placed.
+ */
+export interface PrestartedProcesses {
+  /** A process started for what `spec` runs, taken for good; undefined when there is none. */
+  take(spec: EnvironmentSpec): PrestartedProcess | undefined;
 }
 
 /** Severity of Lambda's system log levels, least severe first. */
@@ -167,12 +176,16 @@ interface Current {
  * reported with the error types Lambda uses.
  */
 export class ExecutionEnvironment {
-  public readonly id = randomUUID();
+  /** Its id, which its processes carry as their environment marker: a prestarted process's own, when it runs in one. */
+  public get id(): string {
+    return this.environmentId;
+  }
   public state: 'starting' | 'idle' | 'busy' | 'dead' = 'starting';
   public lastUsed = Date.now();
   /** Invocations served: 0 until the first one (a cold start). */
   public invocations = 0;
 
+  private environmentId: string = randomUUID();
   private child?: ChildProcessByStdio<null, Readable, Readable>;
   private startedAt = 0;
   private initDurationMs?: number;
@@ -198,12 +211,14 @@ export class ExecutionEnvironment {
   /**
    * @param provisioned an environment of provisioned concurrency: initialised ahead of any request,
    *   so its first invocation is not a cold start, and never reclaimed for being idle
+   * @param prestarted where to take a runtime process started ahead of it
    */
   constructor(
     private readonly spec: EnvironmentSpec,
     private readonly api: RuntimeApiServer,
     private readonly onOutput: (text: string) => void = () => {},
     public readonly provisioned = false,
+    private readonly prestarted?: PrestartedProcesses,
   ) {}
 
   /** Whether an invocation is assigned to it (a starting environment may have none yet). */
@@ -213,13 +228,17 @@ export class ExecutionEnvironment {
 
   /**
    * Starts the environment: its own Runtime API endpoint, then the runtime
-   * process; init runs until the process first asks for an event. Throws at
-   * once (a LambdakitError) when the runtime cannot run here.
+   * process (a prestarted one placed in it, or a new one); init runs from here
+   * until the process first asks for an event. Throws at once (a
+   * LambdakitError) when the runtime cannot run here.
    */
   public start(): void {
     const { command, args } = runtimeCommand(this.spec);
     this.startedAt = performance.now();
-    this.exited = this.launch(command, args);
+    const prestarted = this.prestarted?.take(this.spec);
+    // The process was marked with its own id at spawn; the environment takes that id.
+    if (prestarted) this.environmentId = prestarted.id;
+    this.exited = this.launch(command, args, prestarted);
     this.initTimer = setTimeout(() => {
       if (this.state === 'starting') {
         this.timedOut = true;
@@ -229,8 +248,13 @@ export class ExecutionEnvironment {
     this.initTimer.unref();
   }
 
-  /** Opens the endpoint, spawns the runtime and resolves once the process has ended. */
-  private async launch(command: string, args: string[]): Promise<void> {
+  /** Opens the endpoint, spawns the runtime (or places the prestarted one) and resolves once the process has ended. */
+  private async launch(command: string, args: string[], prestarted: PrestartedProcess | undefined): Promise<void> {
+    const abandon = async () => {
+      if (!prestarted) return;
+      killEnvironment(prestarted.child);
+      await reapEnvironment(this.id, prestarted.child.pid);
+    };
     let address: string;
     try {
       address = await this.api.open(this.id, {
@@ -242,21 +266,24 @@ export class ExecutionEnvironment {
         longestRequestMs: this.spec.timeoutSeconds * 1000 + 5_000,
       });
     } catch (error) {
+      await abandon();
       this.onExit(null, null, (error as Error).message);
       return;
     }
     if (this.killRequested) {
+      await abandon();
       this.onExit(null, 'SIGKILL');
       return;
     }
-    const child = spawnEnvironment(this.id, command, args, {
+    const options = {
       cwd: this.spec.codeDir,
       env: {
         ...this.spec.environment,
         AWS_LAMBDA_RUNTIME_API: address,
         ...(this.provisioned ? { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' } : {}),
       },
-    });
+    };
+    const child = prestarted ? placeEnvironment(prestarted, options) : spawnEnvironment(this.id, command, args, options);
     this.child = child;
     child.stdout.on('data', (chunk: Buffer) => this.output(chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => {
@@ -265,6 +292,12 @@ export class ExecutionEnvironment {
       this.output(text);
     });
     await new Promise<void>((resolve) => {
+      // A prestarted process may have ended between being taken and being placed.
+      if (child.exitCode !== null || child.signalCode !== null) {
+        this.onExit(child.exitCode, child.signalCode);
+        resolve();
+        return;
+      }
       child.once('exit', (code, signal) => {
         this.onExit(code, signal);
         resolve();

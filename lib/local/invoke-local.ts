@@ -29,8 +29,8 @@ export async function invokeLocal(options: InvokeLocalOptions): Promise<LocalInv
   const stderr = options.stderr ?? process.stderr;
   const payload = await readEventInput(options.event, options.stdin);
   const assembly = await loadAssembly(options);
-  // One call: no provisioned environments to start for it, and it runs on demand.
-  const runtime = await LocalRuntime.start({ assembly, reportsFile: options.reportsFile, maxEnvironments: 1, provisionedConcurrency: false });
+  // One call: no provisioned environments to start for it, no process to start ahead of a next cold start, and it runs on demand.
+  const runtime = await LocalRuntime.start({ assembly, reportsFile: options.reportsFile, maxEnvironments: 1, provisionedConcurrency: false, prewarm: false });
   try {
     const fn = resolveTarget(runtime, options.function, undefined).fn;
     const qualifier = options.qualifier ?? (options.function.includes(':') ? undefined : fn.aliases[0]?.name);

@@ -1,4 +1,4 @@
-import { ExecutionEnvironment, type EnvironmentSpec, type InvocationOutcome, type InvocationRequest } from './environment';
+import { ExecutionEnvironment, type EnvironmentSpec, type InvocationOutcome, type InvocationRequest, type PrestartedProcesses } from './environment';
 import type { RuntimeApiServer } from './runtime-api';
 
 /** The pool was closed (the runtime stops, or watch mode replaced the function's code) before the invocation ran. */
@@ -124,6 +124,11 @@ export interface PoolOptions {
   /** Idle environments are stopped after this long. */
   readonly idleTimeoutMs: number;
   readonly onOutput?: (text: string) => void;
+  /**
+   * Runtime processes started ahead of any function (lib/local/prewarm.ts): a new environment takes one when there is one for it.
+   * @default - every environment spawns its runtime process
+   */
+  readonly prestarted?: PrestartedProcesses;
 }
 
 /**
@@ -199,7 +204,7 @@ export class FunctionPool {
   public provision(count: number): void {
     const room = this.options.budget.limit - this.options.budget.environments;
     for (let i = 0; i < Math.min(count, room); i++) {
-      const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput, true);
+      const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput, true, this.options.prestarted);
       this.environments.add(env);
       env.start();
     }
@@ -254,7 +259,7 @@ export class FunctionPool {
       if (env.provisioned && env.state === 'starting' && !env.claimed) return env;
     }
     if (this.options.budget.environments >= this.options.budget.limit) this.options.budget.evictIdle(this);
-    const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput);
+    const env = new ExecutionEnvironment(this.spec, this.api, this.options.onOutput, false, this.options.prestarted);
     this.environments.add(env);
     env.start();
     return env;

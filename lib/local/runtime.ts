@@ -9,6 +9,7 @@ import { AsyncQueue, type AsyncQueueOptions, type AsyncQueueReport, type AsyncIn
 import { Destinations } from './destinations';
 import type { EnvironmentSpec, InvocationOutcome, ResponseStreamListener } from './environment';
 import { ConcurrencyBudget, FunctionPool, PoolClosedError } from './pool';
+import { PrewarmPool } from './prewarm';
 import { RuntimeApiServer } from './runtime-api';
 import { ResolveError, functionKey, type ResolvedTarget } from './target';
 
@@ -49,6 +50,13 @@ export interface LocalRuntimeOptions {
   readonly provisionedConcurrency?: boolean;
   /** Asynchronous invocations: retry delays, the journal, and where dead letters and destination records go. */
   readonly async?: AsyncOptions;
+  /**
+   * Keep a Node.js runtime process started ahead of the next cold start (one per kind: memory
+   * size, startup variables), waiting to be placed in an environment and given its function
+   * (lib/local/prewarm.ts); false spawns every environment's process at its cold start.
+   * @default true
+   */
+  readonly prewarm?: boolean;
 }
 
 export interface AsyncOptions extends Omit<AsyncQueueOptions, 'invoker' | 'resolver' | 'destinations' | 'journal'> {
@@ -139,9 +147,25 @@ export class LocalRuntime implements AsyncInvoker {
     checkMaxEnvironments(options.maxEnvironments);
     const journal = options.async?.journalDir ? AsyncJournal.open(options.async.journalDir) : undefined;
     const runtime = new LocalRuntime(options, await RuntimeApiServer.start(), journal);
+    runtime.warm();
     if (options.provisionedConcurrency !== false) runtime.provision();
     runtime.asyncQueue.resume();
     return runtime;
+  }
+
+  /** Starts the runtime processes the Node.js functions' cold starts will take. */
+  private warm(): void {
+    if (!this.prewarm) return;
+    const specs: EnvironmentSpec[] = [];
+    for (const fn of this.functions) {
+      if (!fn.runtime.startsWith('nodejs')) continue;
+      try {
+        specs.push(this.spec(fn, '$LATEST', { quiet: true }));
+      } catch {
+        // Code that cannot run locally: its invocations say why.
+      }
+    }
+    this.prewarm.warm(specs);
   }
 
   /** Starts the provisioned environments of every alias and version that has provisioned concurrency. */
@@ -178,6 +202,8 @@ export class LocalRuntime implements AsyncInvoker {
   public readonly asyncQueue: AsyncQueue;
   /** Where dead letters and destination records go (shared with `lambdakit dev`'s stream pollers). */
   public readonly destinations: Destinations;
+  /** Runtime processes started ahead of cold starts; undefined with `prewarm: false`. */
+  public readonly prewarm?: PrewarmPool;
   private readonly pools = new Map<string, FunctionPool>();
   /** One concurrency budget per function, shared by the pools of its versions. */
   private readonly budgets = new Map<string, ConcurrencyBudget>();
@@ -207,6 +233,7 @@ export class LocalRuntime implements AsyncInvoker {
     const { endpoint, journalDir: _journalDir, ...asyncOptions } = options.async ?? {};
     this.destinations = new Destinations({ region: this.region, endpoint, invokeFunction: (arn, payload, trigger) => this.invokeAsync(this.resolve(arn), payload, trigger) });
     this.asyncQueue = new AsyncQueue({ ...asyncOptions, invoker: this, resolver: this.resolver, destinations: this.destinations, journal });
+    if (options.prewarm !== false) this.prewarm = new PrewarmPool();
   }
 
   public get functions(): readonly FunctionModel[] {
@@ -410,13 +437,15 @@ export class LocalRuntime implements AsyncInvoker {
         budget,
         idleTimeoutMs: this.options.idleTimeoutMs ?? 300_000,
         onOutput: (text) => this.options.onLog?.(fn, text),
+        prestarted: this.prewarm,
       });
       this.pools.set(key, pool);
     }
     return pool;
   }
 
-  private spec(fn: FunctionModel, version: string): EnvironmentSpec {
+  /** @param quiet leaves the warning about unresolved variables to the function's first real use */
+  private spec(fn: FunctionModel, version: string, { quiet = false } = {}): EnvironmentSpec {
     if (!fn.codeDir || !fs.existsSync(fn.codeDir)) {
       throw new LambdakitError(`the code of ${fn.constructPath} is not staged in the assembly (inline or S3 code cannot run locally)`, { code: 'CodeNotStaged', path: fn.constructPath, hint: 'synthesize the app with its assets (npx cdk synth)' });
     }
@@ -427,7 +456,7 @@ export class LocalRuntime implements AsyncInvoker {
       throw new LambdakitError(`the local build of ${fn.constructPath} is missing (${codeDir})`, { code: 'CodeNotStaged', path: fn.constructPath, file: codeDir, hint: 'synthesize the app again (npx cdk synth)' });
     }
     const { values, unresolved } = this.resolver.resolveMap(fn.stackName, fn.environment);
-    if (unresolved.length && !this.warned.has(fn.constructPath)) {
+    if (unresolved.length && !quiet && !this.warned.has(fn.constructPath)) {
       this.warned.add(fn.constructPath);
       this.options.onLog?.(fn, `lambdakit: ${fn.constructPath}: environment variable(s) ${unresolved.join(', ')} reference values unknown locally; they are left unset\n`);
     }
@@ -562,7 +591,7 @@ export class LocalRuntime implements AsyncInvoker {
     const drainMs = options.drainMs ?? 5_000;
     const deadline = Date.now() + drainMs;
     const [report] = await Promise.all([this.asyncQueue.close(drainMs, options.signal), this.drainSynchronous(deadline, options.signal)]);
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+    await Promise.all([...this.pools.values()].map((p) => p.close()).concat(this.prewarm?.close() ?? []));
     this.pools.clear();
     await this.api.close();
     await new Promise<void>((resolve) => (this.reports ? this.reports.end(resolve) : resolve()));

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import * as path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 /**
  * Keeps the processes of execution environments from outliving them or lambdakit.
@@ -19,6 +19,10 @@ import type { Readable, Writable } from 'node:stream';
  * lambdakit tells of each environment's process group. When lambdakit ends in any way, SIGKILL
  * included, the pipe closes and the reaper kills those groups and every process marked with its
  * owner id. Without /proc (macOS): group kills only. Windows: the runtime process only.
+ *
+ * A runtime process started ahead of its environment (lib/local/prewarm.ts) is supervised from
+ * its spawn like any other, marked with an id of its own; the environment it is later placed in
+ * takes that id as its own, so its marker never changes and what it starts inherits the right one.
  */
 
 export const OWNER_VARIABLE = 'LAMBDAKIT_OWNER';
@@ -55,6 +59,16 @@ export interface EnvironmentProcessOptions {
  * followed by `reapEnvironment(id, ...)` once the process has exited or failed to start.
  */
 export function spawnEnvironment(id: string, command: string, args: readonly string[], options: EnvironmentProcessOptions): ChildProcessByStdio<null, Readable, Readable> {
+  return spawnSupervised(id, command, args, options, ['ignore', 'pipe', 'pipe']).child;
+}
+
+function spawnSupervised(
+  id: string,
+  command: string,
+  args: readonly string[],
+  options: EnvironmentProcessOptions,
+  stdio: Array<'ignore' | 'pipe'>,
+): { child: ChildProcessByStdio<null, Readable, Readable>; owner: string } {
   // A new owner id with each span of running environments, so that a reaper told to stop (its
   // scan still under way) never matches the environments started after it.
   if (environments.size === 0) owner = randomUUID();
@@ -68,18 +82,52 @@ export function spawnEnvironment(id: string, command: string, args: readonly str
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: { ...options.env, [OWNER_VARIABLE]: owner, [ENVIRONMENT_VARIABLE]: id },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio,
       detached: GROUPS,
-    });
+    }) as ChildProcessByStdio<null, Readable, Readable>;
     if (GROUPS && child.pid) {
       groups.add(child.pid);
       tellReaper(`+${child.pid}`);
     }
-    return child;
+    return { child, owner };
   } catch (error) {
     release(id);
     throw error;
   }
+}
+
+/** A runtime process started ahead of any function (see lib/local/prewarm.ts): supervised from its spawn, placed later. */
+export interface PrestartedProcess {
+  /** Its environment marker, chosen at spawn: the environment it is placed in takes this id. */
+  readonly id: string;
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** The pipe on the process's fd 3 that its placement is written to; closed once written. */
+  readonly placement: Duplex;
+  /** The owner marker it was spawned with, which whatever it starts inherits. */
+  readonly owner: string;
+}
+
+/**
+ * Spawns a runtime process that waits to be placed in an environment: marked with `id` and its
+ * owner, leading its own process group and known to the reaper exactly as `spawnEnvironment`'s,
+ * with only the variables read as the process starts (`options.env`) and a pipe on fd 3. Every
+ * call must be followed by `reapEnvironment(id, ...)` once the process has exited or failed to start.
+ */
+export function prestartEnvironment(id: string, command: string, args: readonly string[], options: EnvironmentProcessOptions): PrestartedProcess {
+  const { child, owner } = spawnSupervised(id, command, args, options, ['ignore', 'pipe', 'pipe', 'pipe']);
+  return { id, child, placement: child.stdio[3] as unknown as Duplex, owner };
+}
+
+/**
+ * Places a prestarted process in its environment: sends it the whole process environment (the
+ * markers it was spawned with included, in the order `spawnEnvironment` gives them) and the
+ * working directory, which it takes on before loading anything of the function.
+ */
+export function placeEnvironment(prestarted: PrestartedProcess, options: EnvironmentProcessOptions): ChildProcessByStdio<null, Readable, Readable> {
+  const env = { ...options.env, [OWNER_VARIABLE]: prestarted.owner, [ENVIRONMENT_VARIABLE]: prestarted.id };
+  prestarted.placement.on('error', () => undefined);
+  prestarted.placement.end(`${JSON.stringify({ cwd: path.resolve(options.cwd), env })}\n`);
+  return prestarted.child;
 }
 
 /**

@@ -76,3 +76,16 @@ export function killAll(pids: Iterable<number>): void {
     }
   }
 }
+
+/**
+ * Whether a process is a Node.js runtime lambdakit started ahead of a cold start that still waits in
+ * its pool (lib/local/prewarm.ts): marked so at spawn, and still in the bootstrap's directory, which
+ * placement leaves for the function's code.
+ */
+export function waitingInPool(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('LAMBDAKIT_PREWARM=1') && /[/\\]bootstrap$/.test(fs.readlinkSync(`/proc/${pid}/cwd`));
+  } catch {
+    return false;
+  }
+}

@@ -5,10 +5,41 @@
 // any user code, so it must load fast and depend on nothing.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+
+// A process lambdakit started ahead of any function (lib/local/prewarm.ts) has done what does not
+// depend on the function (Node.js startup, loading this file) and waits on fd 3 to be placed in an
+// environment: it then takes on the environment's whole process environment and working directory,
+// before anything below reads them, and goes on as a process spawned with them does.
+if (process.env.LAMBDAKIT_PREWARM === '1') await placement();
+
+function placement() {
+  return new Promise((resolve) => {
+    const pipe = new net.Socket({ fd: 3, readable: true, writable: true });
+    let text = '';
+    pipe.setEncoding('utf8');
+    pipe.on('data', (chunk) => {
+      text += chunk;
+      const end = text.indexOf('\n');
+      if (end < 0) return;
+      const { cwd, env } = JSON.parse(text.slice(0, end));
+      // Closed, so that nothing the function starts inherits it.
+      pipe.destroy();
+      for (const name of Object.keys(process.env)) delete process.env[name];
+      for (const [name, value] of Object.entries(env)) process.env[name] = value;
+      process.chdir(cwd);
+      resolve();
+    });
+    // lambdakit is gone before placing it.
+    pipe.on('end', () => process.exit(0));
+    pipe.on('error', () => process.exit(0));
+    pipe.write('ready\n');
+  });
+}
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
 const slash = api.indexOf('/');
