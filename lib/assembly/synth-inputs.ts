@@ -148,7 +148,8 @@ function sourceTree(cwd: string, entry: string): string[] {
       else if (item.isFile()) files.push(full);
     }
   };
-  if (folder === cwd) return [entry];
+  // An entry outside this project (or gone) is recorded as itself: its change is still noticed.
+  if (folder === cwd || !isDirectory(folder)) return [entry];
   walk(folder);
   // Path requirements (`../pricing`, `-e ./lib`, `file:../x`) are sources of the function too.
   const requirements = path.join(folder, 'requirements.txt');

@@ -97,7 +97,14 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
       if (loadedFile) {
         try {
           const loaded = fs.readFileSync(loadedFile, 'utf8').split('\n').filter(Boolean);
-          if (code === 0) recordSynthInputs(cwd, output, synthSettings(app, context, env), loaded);
+          if (code === 0) {
+            try {
+              recordSynthInputs(cwd, output, synthSettings(app, context, env), loaded);
+            } catch {
+              // Without a record the next start synthesizes again: slower, never wrong.
+              forgetSynthInputs(cwd, output);
+            }
+          }
         } finally {
           fs.rmSync(loadedFile, { force: true });
         }
