@@ -1,4 +1,4 @@
-import type { SizeContributor } from './bundler';
+import type { SizeContributor } from './output';
 
 /** The languages lambdakit builds, each by one builder behind `RuntimeBuilder`. */
 export type BuildLanguage = 'nodejs' | 'python' | 'go' | 'rust' | 'custom';

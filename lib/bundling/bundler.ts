@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { LambdakitError } from '../errors';
 import { AwsSdkPolicy, type BundlingOptions, OutputFormat } from './options';
+import { stableJson, type SizeContributor } from './output';
 
 /** What to bundle. */
 export interface BundleRequest extends BundlingOptions {
@@ -23,12 +24,7 @@ export interface BundleRequest extends BundlingOptions {
   readonly cacheDir: string;
 }
 
-/** One contributor to a bundle's size. */
-export interface SizeContributor {
-  /** A package name (`node_modules/<pkg>`) or a project file, posix and project-relative. */
-  readonly name: string;
-  readonly bytes: number;
-}
+export type { SizeContributor } from './output';
 
 /** The outcome of bundling one entry. */
 export interface BundleResult {
@@ -85,17 +81,6 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-/** A JSON string with object keys sorted, so equal options always hash equally. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The esbuild options derived from a request, in the form that feeds the cache key. */
 function esbuildOptions(request: BundleRequest) {

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SizeContributor } from './bundler';
+
+/** One contributor to a bundle's size. */
+export interface SizeContributor {
+  /** A package name (`node_modules/<pkg>`) or a project file, posix and project-relative. */
+  readonly name: string;
+  readonly bytes: number;
+}
 
 /** Files and directories never part of a function asset (interpreter caches). */
 const IGNORED = new Set(['__pycache__', '.DS_Store']);
@@ -61,4 +67,16 @@ export function hostArchitecture(): 'arm64' | 'x86_64' | undefined {
   if (process.arch === 'x64') return 'x86_64';
   if (process.arch === 'arm64') return 'arm64';
   return undefined;
+}
+
+/** A JSON string with object keys sorted (and undefined members left out), so equal values always hash equally. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

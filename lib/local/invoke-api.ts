@@ -4,7 +4,8 @@ import { LambdakitError } from '../errors';
 import { drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
 import { LambdaApi } from './lambda-api';
 import { ThrottledError } from './pool';
-import { ResolveError, type LocalRuntime } from './runtime';
+import { InvokeRequestError, checkInvocationHeaders, decodeClientContext, logTail, parsePayload, resolveFunction, serviceErrorBody } from './invoke-request';
+import type { LocalRuntime } from './runtime';
 import { serveInvokeWithResponseStream, STREAMING_INVOKE_PATH } from './stream-invoke';
 
 /** The service's payload limits (Lambda quotas page): 6 MB synchronous, 1 MB asynchronous. */
@@ -12,10 +13,6 @@ export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 export const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
 /** The response a function may return synchronously. */
 export const RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-/** `X-Amz-Client-Context` is at most 3583 bytes, base64-encoded. */
-const CLIENT_CONTEXT_LIMIT = 3583;
-/** `X-Amz-Log-Result` carries the last 4 KB of the invocation's log. */
-const LOG_TAIL_BYTES = 4096;
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -27,12 +24,7 @@ interface ServiceError {
   readonly headers?: Record<string, string>;
 }
 
-/** The last `bytes` of a log, cut at a character boundary. */
-export function logTail(log: string, bytes = LOG_TAIL_BYTES): string {
-  const buffer = Buffer.from(log, 'utf8');
-  if (buffer.length <= bytes) return log;
-  return buffer.subarray(buffer.length - bytes).toString('utf8').replace(/^\uFFFD+/, '');
-}
+export { logTail } from './invoke-request';
 
 export interface InvokeApiOptions extends RequestTimeouts {
   readonly runtime: LocalRuntime;
@@ -54,9 +46,6 @@ const INVOKE_KEEP_ALIVE_MS = 30_000;
 const ERROR_TYPES = { 400: 'InvalidRequestContentException', 403: 'AccessDeniedException', 408: 'RequestTimeoutException', 413: 'RequestTooLargeException', 431: 'RequestTooLargeException' } as const;
 
 /** The body of the Invoke API's errors, as the service sends them. */
-function serviceErrorBody(message: string, extra?: Record<string, unknown>): Record<string, unknown> {
-  return { Type: 'User', Message: message, message, ...extra };
-}
 
 /**
  * Lambda's Invoke API (`POST /2015-03-31/functions/{FunctionName}/invocations`)
@@ -147,61 +136,18 @@ export class InvokeApiServer {
     const logType = String(req.headers['x-amz-log-type'] ?? 'None');
     const limit = invocationType === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
     const body = await this.readBody(req, limit);
-    if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-      this.error(res, { status: 400, type: 'InvalidParameterValueException', message: `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]` });
-      return;
-    }
-    if (!['None', 'Tail'].includes(logType)) {
-      this.error(res, { status: 400, type: 'InvalidParameterValueException', message: `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]` });
-      return;
-    }
-    if (body === 'too-large') {
-      this.error(res, { status: 413, type: 'RequestTooLargeException', message: `Request must be smaller than ${limit} bytes for the ${invocationType === 'Event' ? 'InvokeAsync' : 'Invoke'} operation` });
-      return;
-    }
-    let functionName: string;
-    try {
-      functionName = decodeURIComponent(match[1]);
-    } catch {
-      this.error(res, { status: 400, type: 'ValidationException', message: `FunctionName '${match[1]}' is not correctly URL-encoded` });
-      return;
-    }
     let target;
-    try {
-      target = this.runtime.resolve(functionName, url.searchParams.get('Qualifier') ?? undefined);
-    } catch (error) {
-      if (error instanceof ResolveError) {
-        const status = error.kind === 'NotFound' ? 404 : 400;
-        const type = error.kind === 'NotFound' ? 'ResourceNotFoundException' : error.kind === 'QualifierMismatch' ? 'InvalidParameterValueException' : 'ValidationException';
-        this.error(res, { status, type, message: error.message });
-        return;
-      }
-      throw error;
-    }
     let clientContext: string | undefined;
-    const rawContext = req.headers['x-amz-client-context'];
-    if (rawContext !== undefined) {
-      const encoded = String(rawContext);
-      const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-      let valid = encoded.length <= CLIENT_CONTEXT_LIMIT && /^[A-Za-z0-9+/]*={0,2}$/.test(encoded);
-      if (valid) {
-        try {
-          valid = typeof JSON.parse(decoded) === 'object';
-        } catch {
-          valid = false;
-        }
-      }
-      if (!valid) {
-        this.error(res, { status: 400, type: 'InvalidParameterValueException', message: `Client context must be a valid Base64-encoded JSON object of at most ${CLIENT_CONTEXT_LIMIT} bytes.` });
-        return;
-      }
-      clientContext = decoded;
-    }
-    const payload = body.length === 0 ? Buffer.from('{}') : body;
+    let payload: Buffer;
     try {
-      JSON.parse(payload.toString('utf8'));
+      checkInvocationHeaders(invocationType, logType, ['Event', 'RequestResponse', 'DryRun']);
+      if (body === 'too-large') throw new InvokeRequestError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${invocationType === 'Event' ? 'InvokeAsync' : 'Invoke'} operation`);
+      target = resolveFunction((name, qualifier) => this.runtime.resolve(name, qualifier), match[1], url.searchParams.get('Qualifier') ?? undefined);
+      clientContext = decodeClientContext(req.headers['x-amz-client-context']);
+      payload = parsePayload(body);
     } catch (error) {
-      this.error(res, { status: 400, type: 'InvalidRequestContentException', message: `Could not parse request body into json: ${(error as Error).message}` });
+      if (!(error instanceof InvokeRequestError)) throw error;
+      error.write(res);
       return;
     }
     if (invocationType === 'DryRun') {

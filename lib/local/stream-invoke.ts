@@ -5,7 +5,8 @@ import { LambdakitError } from '../errors';
 import type { InvocationOutcome } from './environment';
 import { writeError } from './http-guard';
 import { ThrottledError } from './pool';
-import { ResolveError, type LocalRuntime, type ResolvedTarget } from './runtime';
+import { InvokeRequestError, checkInvocationHeaders, decodeClientContext, logTail, parsePayload, resolveFunction, serviceErrorBody } from './invoke-request';
+import type { LocalRuntime, ResolvedTarget } from './runtime';
 
 /** `POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations`: InvokeWithResponseStream. */
 export const STREAMING_INVOKE_PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations$/;
@@ -14,8 +15,6 @@ export const STREAMING_INVOKE_PATH = /^\/2021-11-15\/functions\/([^/]+)\/respons
 const REQUEST_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 /** What a buffered (not streaming) handler may return, streamed or not: 6 MB. */
 const BUFFERED_RESPONSE_LIMIT = 6 * 1024 * 1024;
-const CLIENT_CONTEXT_LIMIT = 3583;
-const LOG_TAIL_BYTES = 4096;
 
 /** AWS event stream framing (`application/vnd.amazon.eventstream`), encoded by the codec the SDK decodes with. */
 const codec = new EventStreamCodec(
@@ -40,15 +39,8 @@ interface CompleteEvent {
   LogResult?: string;
 }
 
-/** The last 4 KB of a log, cut at a character boundary (as `X-Amz-Log-Result` of Invoke). */
-function logTail(log: string): string {
-  const buffer = Buffer.from(log, 'utf8');
-  if (buffer.length <= LOG_TAIL_BYTES) return log;
-  return buffer.subarray(buffer.length - LOG_TAIL_BYTES).toString('utf8').replace(/^\uFFFD+/, '');
-}
-
 function serviceError(res: http.ServerResponse, status: number, type: string, message: string, extra?: Record<string, unknown>, headers?: http.OutgoingHttpHeaders): void {
-  writeError(res, status, type, { Type: 'User', Message: message, message, ...extra }, headers);
+  writeError(res, status, type, serviceErrorBody(message, extra), headers);
 }
 
 /** The error a failed invocation reports in InvokeComplete: its type as ErrorCode, its message as ErrorDetails. */
@@ -81,56 +73,18 @@ export async function serveInvokeWithResponseStream(runtime: LocalRuntime, req: 
     size += (chunk as Buffer).length;
     if (size <= REQUEST_PAYLOAD_LIMIT) chunks.push(chunk as Buffer);
   }
-  if (!['RequestResponse', 'DryRun'].includes(invocationType)) {
-    serviceError(res, 400, 'InvalidParameterValueException', `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]`);
-    return;
-  }
-  if (!['None', 'Tail'].includes(logType)) {
-    serviceError(res, 400, 'InvalidParameterValueException', `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`);
-    return;
-  }
-  if (size > REQUEST_PAYLOAD_LIMIT) {
-    serviceError(res, 413, 'RequestTooLargeException', `Request must be smaller than ${REQUEST_PAYLOAD_LIMIT} bytes for the InvokeWithResponseStream operation`);
-    return;
-  }
   let target: ResolvedTarget;
-  try {
-    target = runtime.resolve(decodeURIComponent(encodedName), url.searchParams.get('Qualifier') ?? undefined);
-  } catch (error) {
-    if (error instanceof URIError) {
-      serviceError(res, 400, 'ValidationException', `FunctionName '${encodedName}' is not correctly URL-encoded`);
-      return;
-    }
-    if (error instanceof ResolveError) {
-      const status = error.kind === 'NotFound' ? 404 : 400;
-      const type = error.kind === 'NotFound' ? 'ResourceNotFoundException' : error.kind === 'QualifierMismatch' ? 'InvalidParameterValueException' : 'ValidationException';
-      serviceError(res, status, type, error.message);
-      return;
-    }
-    throw error;
-  }
   let clientContext: string | undefined;
-  const rawContext = req.headers['x-amz-client-context'];
-  if (rawContext !== undefined) {
-    const encoded = String(rawContext);
-    clientContext = Buffer.from(encoded, 'base64').toString('utf8');
-    let valid = encoded.length <= CLIENT_CONTEXT_LIMIT && /^[A-Za-z0-9+/]*={0,2}$/.test(encoded);
-    try {
-      valid &&= typeof JSON.parse(clientContext) === 'object';
-    } catch {
-      valid = false;
-    }
-    if (!valid) {
-      serviceError(res, 400, 'InvalidParameterValueException', `Client context must be a valid Base64-encoded JSON object of at most ${CLIENT_CONTEXT_LIMIT} bytes.`);
-      return;
-    }
-  }
-  const body = Buffer.concat(chunks);
-  const payload = body.length === 0 ? Buffer.from('{}') : body;
+  let payload: Buffer;
   try {
-    JSON.parse(payload.toString('utf8'));
+    checkInvocationHeaders(invocationType, logType, ['RequestResponse', 'DryRun']);
+    if (size > REQUEST_PAYLOAD_LIMIT) throw new InvokeRequestError(413, 'RequestTooLargeException', `Request must be smaller than ${REQUEST_PAYLOAD_LIMIT} bytes for the InvokeWithResponseStream operation`);
+    target = resolveFunction((name, qualifier) => runtime.resolve(name, qualifier), encodedName, url.searchParams.get('Qualifier') ?? undefined);
+    clientContext = decodeClientContext(req.headers['x-amz-client-context']);
+    payload = parsePayload(Buffer.concat(chunks));
   } catch (error) {
-    serviceError(res, 400, 'InvalidRequestContentException', `Could not parse request body into json: ${(error as Error).message}`);
+    if (!(error instanceof InvokeRequestError)) throw error;
+    error.write(res);
     return;
   }
   if (invocationType === 'DryRun') {
