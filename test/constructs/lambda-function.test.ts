@@ -6,7 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSdkPolicy, LambdaFunction, LambdakitError, OutputFormat } from '../../lib';
-import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, template } from '../helpers';
+import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, scratchProject, template } from '../helpers';
 
 const OK = path.join(FIXTURES, 'handlers', 'ok.ts');
 
@@ -162,21 +162,31 @@ describe('LambdaFunction options', () => {
     const without = new LambdaFunction(stack, 'Without', { entry: OK, sourcemap: false, environment: { STAGE: 'prod' } });
     assert.ok(fs.existsSync(path.join(withMap.bundle!.outdir, 'index.js.map')));
     assert.ok(!fs.existsSync(path.join(without.bundle!.outdir, 'index.js.map')));
-    template(stack).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { STAGE: 'prod' } } });
+    const t = template(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+    });
+    // Only the function without a source map has STAGE, so this matches that one function.
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { STAGE: 'prod', NODE_OPTIONS: Match.absent() } },
+    });
   });
 
   it('bundles the AWS SDK by default and leaves it to the runtime on request', () => {
     const { stack } = newStack();
-    const sdkEntry = path.join(FIXTURES, 'handlers', 'uses-sdk.ts');
+    // The entry is written into a scratch project (not test/fixtures) that resolves packages from this one's node_modules.
+    const projectRoot = scratchProject();
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(projectRoot, 'node_modules'), 'dir');
+    const sdkEntry = path.join(projectRoot, 'uses-sdk.ts');
     fs.writeFileSync(sdkEntry, "import { LambdaClient } from '@aws-sdk/client-lambda';\nconst client = new LambdaClient({});\nexport const handler = async () => typeof client;\n");
     try {
-      const bundled = new LambdaFunction(stack, 'Bundled', { entry: sdkEntry });
-      const runtime = new LambdaFunction(stack, 'Runtime', { entry: sdkEntry, awsSdk: AwsSdkPolicy.RUNTIME });
+      const bundled = new LambdaFunction(stack, 'Bundled', { entry: sdkEntry, projectRoot });
+      const runtime = new LambdaFunction(stack, 'Runtime', { entry: sdkEntry, projectRoot, awsSdk: AwsSdkPolicy.RUNTIME });
       assert.ok(bundled.bundle!.contributors.some((c) => c.name.startsWith('@aws-sdk/')), 'the SDK is in the bundle');
       assert.ok(runtime.bundle!.bytes < bundled.bundle!.bytes / 10, `${runtime.bundle!.bytes} vs ${bundled.bundle!.bytes}`);
       assert.match(fs.readFileSync(path.join(runtime.bundle!.outdir, 'index.js'), 'utf8'), /require\("@aws-sdk\/client-lambda"\)/);
     } finally {
-      fs.rmSync(sdkEntry);
+      fs.rmSync(projectRoot, { recursive: true, force: true });
     }
   });
 
@@ -271,5 +281,6 @@ describe('LambdaFunction validation', () => {
     const { CfnParameter } = require('aws-cdk-lib');
     const memory = new CfnParameter(stack, 'Memory', { type: 'Number' });
     new LambdaFunction(stack, 'Fn', { entry: OK, memorySize: memory.valueAsNumber });
+    template(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'Memory' } });
   });
 });
