@@ -3,8 +3,8 @@ import { after, before, test } from 'node:test';
 import { EventBridgeClient, CreateEventBusCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, s3EventMatches } from '../../lib/dev/bridges';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ScheduleTimer, bridgeQueueName, startBucketBridge, startBusBridge, startTopicBridge, s3EventMatches } from '../../lib/dev/bridges';
 import type { DevWorker } from '../../lib/dev/invoker';
 import type { Moto } from '../ops/moto';
 import { recordingInvoker, useMoto } from './services';
@@ -22,12 +22,22 @@ const invoker = recordingInvoker(calls);
 after(() => Promise.all(workers.map((w) => w.stop())));
 useMoto((aws) => ({ moto, sqs, s3, sns, events } = aws));
 
-async function until(check: () => boolean, ms = 15_000) {
+async function until(check: () => boolean | Promise<boolean>, ms = 15_000) {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Whether a bridge has handled everything sent to it: its queue holds no message, visible or in flight
+ * (the bridge deletes a message once every matching function has been invoked).
+ */
+async function drained(kind: 's3' | 'sns' | 'events', source: string): Promise<boolean> {
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: bridgeQueueName(kind, source) }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Attributes?.ApproximateNumberOfMessages === '0' && Attributes?.ApproximateNumberOfMessagesNotVisible === '0';
 }
 
 test('S3: an object put or deleted through the S3 API reaches the functions whose event and key filters match', async () => {
@@ -42,7 +52,8 @@ test('S3: an object put or deleted through the S3 API reaches the functions whos
   await s3.send(new PutObjectCommand({ Bucket: 'uploads-bucket', Key: 'other/dog.png', Body: 'x' }));
   await s3.send(new DeleteObjectCommand({ Bucket: 'uploads-bucket', Key: 'other/dog.png' }));
   await until(() => calls.some((c) => c.fn === 'P/Cleanup'));
-  await new Promise((r) => setTimeout(r, 300));
+  // Every notification has been handled (the put of other/dog.png included) before counting what did not happen.
+  await until(() => drained('s3', 'uploads-bucket'));
   const images = calls.filter((c) => c.fn === 'P/Images');
   assert.equal(images.length, 1);
   assert.equal(images[0].payload.Records[0].s3.bucket.name, 'uploads-bucket');
@@ -62,7 +73,7 @@ test('SNS: a published message reaches each subscriber whose filter accepts it, 
   );
   await sns.send(new PublishCommand({ TopicArn: topicArn, Message: '{"orderId":"o-1"}', Subject: 'new', MessageAttributes: { size: { DataType: 'String', StringValue: 'small' } } }));
   await until(() => calls.some((c) => c.fn === 'P/Notify'));
-  await new Promise((r) => setTimeout(r, 300));
+  await until(() => drained('sns', 'orders'));
   const notify = calls.find((c) => c.fn === 'P/Notify')!;
   assert.equal(notify.payload.Records[0].EventSource, 'aws:sns');
   assert.equal(notify.payload.Records[0].Sns.Message, '{"orderId":"o-1"}');
