@@ -18,7 +18,7 @@ export function registerCost(program: Argv): Argv {
         .option('cloudwatch', { type: 'boolean', default: false, describe: 'Read invocations and durations of the deployed functions from CloudWatch' })
         .option('cloudwatch-days', { type: 'number', default: 14, describe: 'CloudWatch look-back window in days' })
         .option('endpoint-url', { type: 'string', describe: 'AWS endpoint for CloudFormation and CloudWatch (default: AWS_ENDPOINT_URL, else AWS)' })
-        .option('region', { type: 'string', describe: 'Region for prices and CloudWatch (default: AWS_REGION, else us-east-1)' })
+        .option('region', { type: 'string', describe: 'Region for prices and CloudWatch (default: AWS_REGION, AWS_DEFAULT_REGION, the profile in ~/.aws/config, else us-east-1)' })
         .option('prices', { type: 'string', describe: 'Price data file (default: lambdakit\'s lib/cost/prices.json)' })
         .option('free-tier', { type: 'boolean', default: true, describe: 'Take the account\'s monthly free tier off the total once (--no-free-tier leaves it out)' })
         .option('memory', { type: 'string', describe: 'Memory what-if: comma-separated sizes in MB, e.g. 256,512,1024' })
@@ -31,6 +31,7 @@ export function registerCost(program: Argv): Argv {
       const { formatEstimate, formatWhatIf } = await import('../cost/format');
       const { enforceBudget, overBudget } = await import('../cost/budget');
       const { parseMemoryList } = await import('../cost/what-if');
+      const { resolveRegion } = await import('../ops/region');
       if (args.budget !== undefined && !(Number.isFinite(args.budget) && args.budget >= 0)) {
         throw new LambdakitError(`--budget must be USD per month, 0 or more, got ${args.budget}`, { code: 'InvalidOption', value: args.budget });
       }
@@ -47,7 +48,7 @@ export function registerCost(program: Argv): Argv {
         cloudWatch: args.cloudwatch,
         cloudWatchDays: args.cloudwatchDays,
         endpointUrl: args.endpointUrl,
-        region: args.region,
+        region: resolveRegion(args.region)?.region,
         pricesFile: args.prices,
         freeTier: args.freeTier,
         memories: args.memory !== undefined ? parseMemoryList(String(args.memory)) : undefined,

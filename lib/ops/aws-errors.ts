@@ -1,4 +1,5 @@
 import { LambdakitError } from '../errors';
+import { REGION_HINT } from './region';
 
 /** What a failed AWS call was about, for the one-line message. */
 export interface AwsCallContext {
@@ -61,7 +62,7 @@ export function toLambdakitError(error: unknown, context: AwsCallContext): unkno
     });
   }
   if (/Region is missing/i.test(e.message)) {
-    return new LambdakitError('no AWS region configured', { code: 'NoRegion', cause: error, hint: 'set AWS_REGION or pass --region' });
+    return new LambdakitError('no AWS region configured', { code: 'NoRegion', cause: error, hint: REGION_HINT });
   }
   const network = networkCode(error);
   if (network) {

@@ -8,6 +8,7 @@ import { readAssembly } from '../assembly/read';
 import type { AssemblyModel } from '../assembly/model';
 import { toLambdakitError } from './aws-errors';
 import type { OpsOptions } from './options';
+import { requireRegion, resolveRegion } from './region';
 
 type Service = 'lambda' | 'cloudformation' | 'logs' | 'codedeploy';
 
@@ -20,12 +21,16 @@ export class OpsContext {
   public readonly cloudFormation: CloudFormationClient;
   public readonly logs: CloudWatchLogsClient;
   public readonly codeDeploy: CodeDeployClient;
+  /** The region every client uses, as the AWS CLI resolves it; undefined when none is configured. */
+  public readonly region: string | undefined;
   private assemblyModel: AssemblyModel | undefined | null = null;
 
   constructor(public readonly options: OpsOptions) {
+    this.region = resolveRegion(options.region)?.region;
     const config = {
       endpoint: options.endpointUrl,
-      region: options.region,
+      // Without a region the first AWS call fails with the error that names every way to set one; commands that need no call still run.
+      region: this.region ?? (async () => requireRegion(undefined)),
       // A black-holed endpoint should fail in seconds, not hang.
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
       maxAttempts: 2,
@@ -39,7 +44,7 @@ export class OpsContext {
   /** The endpoint of a service as a user would name it in a message. */
   public endpointOf(service: Service): string {
     const envName = { lambda: 'LAMBDA', cloudformation: 'CLOUDFORMATION', logs: 'CLOUDWATCH_LOGS', codedeploy: 'CODEDEPLOY' }[service];
-    const region = this.options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '<region>';
+    const region = this.region ?? '<region>';
     const host = { lambda: 'lambda', cloudformation: 'cloudformation', logs: 'logs', codedeploy: 'codedeploy' }[service];
     return this.options.endpointUrl ?? process.env[`AWS_ENDPOINT_URL_${envName}`] ?? process.env.AWS_ENDPOINT_URL ?? `https://${host}.${region}.amazonaws.com`;
   }

@@ -14,5 +14,5 @@ export function withOpsOptions<T>(y: Argv<T>) {
   return y
     .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory that maps construct paths (Api/Hello) to deployed functions' })
     .option('endpoint-url', { type: 'string', describe: 'AWS endpoint for every service (default: AWS_ENDPOINT_URL, else AWS)' })
-    .option('region', { type: 'string', describe: 'AWS region (default: AWS_REGION / the profile)' });
+    .option('region', { type: 'string', describe: 'AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the region of the profile in ~/.aws/config)' });
 }
