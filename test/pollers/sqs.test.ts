@@ -49,9 +49,9 @@ async function drain(url: string): Promise<string[]> {
   return out.sort();
 }
 
-async function until(check: () => boolean, ms = 20_000) {
+async function until(check: () => boolean | Promise<boolean>, ms = 20_000) {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -85,11 +85,13 @@ test('partial batch failures: the good messages are processed once, a poison mes
   const poison = bodies.filter((b) => b.startsWith('poison'));
   try {
     await until(() => processed.length === bodies.length - poison.length && poison.every((p) => (poisonSeen.get(p) ?? 0) >= 2));
-    // Give the poller one more visibility period: the poison messages must not come back a third time.
-    await new Promise((r) => setTimeout(r, 1500));
+    // SQS moves a message to the DLQ on the receive that would have delivered it a third time:
+    // once every poison message is there, the poller has made that receive for each of them.
+    await until(async () => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.dlq, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages === String(poison.length));
   } finally {
     await poller.stop();
   }
+  assert.deepEqual(Object.fromEntries(poisonSeen), Object.fromEntries(poison.map((p) => [p, 2])), 'each poison message invoked exactly maxReceiveCount times');
   assert.deepEqual(processed.sort(), bodies.filter((b) => !b.startsWith('poison')).sort(), 'each good message processed exactly once');
   assert.deepEqual(await drain(q.dlq), poison.sort(), 'poison messages are in the dead-letter queue');
   assert.deepEqual(await drain(q.url), [], 'nothing is left in the queue');
