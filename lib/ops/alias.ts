@@ -10,7 +10,7 @@ export interface PromoteOptions {
   readonly alias?: string;
   /** Version to promote. @default - the newest published version */
   readonly version?: string;
-  /** Percentage of the alias's traffic to send to the version, 1-100. @default 100 */
+  /** Percent of the alias's traffic to send to the version: 1-99 splits it, 100 moves the alias. @default 100 */
   readonly weight?: number;
 }
 
@@ -104,7 +104,7 @@ export async function promote(ops: OpsContext, name: string, options: PromoteOpt
     throw new LambdakitError(`alias ${aliasName} already points at version ${target}; a weighted promote shifts traffic to another version`, {
       code: 'NothingToShift',
       path: fn.label,
-      hint: 'publish a new version first, or pass --version',
+      hint: 'publish a new version first, or pass --to-version',
     });
   }
   const after = await updateAlias(ops, fn, aliasName, primary, { [target]: weight / 100 });
@@ -115,7 +115,7 @@ export async function promote(ops: OpsContext, name: string, options: PromoteOpt
  * Undoes a promote. "Previous" is read from Lambda, no state is kept:
  * - while the alias splits traffic (a weighted promote or a canary), the
  *   split is removed and all traffic returns to the alias's own version;
- * - otherwise the alias moves to `--version`, or to the newest published
+ * - otherwise the alias moves to `--to-version`, or to the newest published
  *   version below the one it points at.
  */
 export async function rollback(ops: OpsContext, name: string, options: RollbackOptions = {}): Promise<AliasChange> {
@@ -134,7 +134,7 @@ export async function rollback(ops: OpsContext, name: string, options: RollbackO
   if (target === undefined) {
     target = versions.filter((v) => Number(v) < Number(primary)).at(-1);
     if (target === undefined) {
-      throw new LambdakitError(`alias ${aliasName} points at version ${primary} and there is no published version before it`, { code: 'NoPreviousVersion', path: fn.label, hint: 'pass --version' });
+      throw new LambdakitError(`alias ${aliasName} points at version ${primary} and there is no published version before it`, { code: 'NoPreviousVersion', path: fn.label, hint: 'pass --to-version' });
     }
   } else if (!versions.includes(target)) {
     throw new LambdakitError(`function ${fn.functionName} has no version ${target}`, { code: 'VersionNotFound', path: fn.label, value: target, hint: `published versions: ${versions.join(', ') || 'none'}` });

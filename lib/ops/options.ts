@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { LambdakitError } from '../errors';
 
 /** Options every command that talks to a deployed app takes. Light: no SDK imports here. */
 export interface OpsOptions {
@@ -15,4 +16,18 @@ export function withOpsOptions<T>(y: Argv<T>) {
     .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory that maps construct paths (Api/Hello) to deployed functions' })
     .option('endpoint-url', { type: 'string', describe: 'AWS endpoint for every service (default: AWS_ENDPOINT_URL, else AWS)' })
     .option('region', { type: 'string', describe: 'AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the region of the profile in ~/.aws/config)' });
+}
+
+/**
+ * `--version` is lambdakit's own version flag; promote and rollback take the
+ * function version as `--to-version`, so an old `--version 7` is refused
+ * rather than printing lambdakit's version and exiting 0.
+ */
+export function refuseVersionFlag(args: { readonly version?: string }): void {
+  if (args.version === undefined) return;
+  throw new LambdakitError('--version is lambdakit\'s own version flag', {
+    code: 'OptionRenamed',
+    value: args.version,
+    hint: `name the function version with --to-version${args.version ? ` ${args.version}` : ' <version>'}`,
+  });
 }

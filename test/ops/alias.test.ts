@@ -39,7 +39,7 @@ describe('lambdakit promote / rollback (against moto)', () => {
   });
 
   it('shifts a share of the traffic, then all of it, then rolls back step by step', async () => {
-    const canary = await runCli(['promote', 'Ops/Hello', '--weight', '10', '--version', '2'], dir, env);
+    const canary = await runCli(['promote', 'Ops/Hello', '--weight', '10', '--to-version', '2'], dir, env);
     assert.equal(canary.code, 0, canary.stderr);
     assert.equal(canary.stdout, 'Ops/Hello: alias live: 10% → version 2, 90% stays on 1\n');
     assert.deepEqual(await alias(), { version: '1', weights: { '2': 0.1 } });
@@ -50,7 +50,7 @@ describe('lambdakit promote / rollback (against moto)', () => {
     assert.match(undoSplit.stdout, /removed the traffic split \(version 1 90%, version 2 10%\); all traffic on version 1/);
     assert.deepEqual(await alias(), { version: '1', weights: {} });
 
-    // Without --version: the newest published version.
+    // Without --to-version: the newest published version.
     const full = await runCli(['promote', 'Ops/Hello'], dir, env);
     assert.equal(full.code, 0, full.stderr);
     assert.equal(full.stdout, 'Ops/Hello: alias live → version 3 (was version 1)\n');
@@ -64,15 +64,24 @@ describe('lambdakit promote / rollback (against moto)', () => {
   });
 
   it('refuses impossible moves in one line', async () => {
-    const sameVersion = await runCli(['promote', 'Ops/Hello', '--weight', '50', '--version', '2'], dir, env);
+    const sameVersion = await runCli(['promote', 'Ops/Hello', '--weight', '50', '--to-version', '2'], dir, env);
     assert.equal(sameVersion.code, 1);
     assert.match(sameVersion.stderr, /^lambdakit: Ops\/Hello: alias live already points at version 2; a weighted promote shifts traffic to another version\n {2}next: /);
-    const noVersion = await runCli(['promote', 'Ops/Hello', '--version', '9'], dir, env);
+    const noVersion = await runCli(['promote', 'Ops/Hello', '--to-version', '9'], dir, env);
     assert.equal(noVersion.code, 1);
     assert.match(noVersion.stderr, /no version 9\n {2}next: published versions: 1, 2, 3/);
     const badWeight = await runCli(['promote', 'Ops/Hello', '--weight', '0'], dir, env);
     assert.equal(badWeight.code, 1);
     assert.match(badWeight.stderr, /--weight must be a whole percentage from 1 to 100, got 0/);
+    const overWeight = await runCli(['promote', 'Ops/Hello', '--weight', '101'], dir, env);
+    assert.equal(overWeight.code, 1);
+    assert.match(overWeight.stderr, /--weight must be a whole percentage from 1 to 100, got 101/);
+    // `--version` is lambdakit's own flag: the old spelling is refused, not taken for lambdakit's version.
+    for (const command of ['promote', 'rollback']) {
+      const oldFlag = await runCli([command, 'Ops/Hello', '--version', '1'], dir, env);
+      assert.equal(oldFlag.code, 1);
+      assert.equal(oldFlag.stderr, "lambdakit: --version is lambdakit's own version flag\n  next: name the function version with --to-version 1\n");
+    }
     const noAlias = await runCli(['promote', 'Ops/Hello', '--alias', 'beta'], dir, env);
     assert.equal(noAlias.code, 1);
     assert.match(noAlias.stderr, /has no alias beta/);
