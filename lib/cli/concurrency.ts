@@ -11,16 +11,21 @@ export function registerConcurrency(program: Argv): Argv {
         .option('reserved', { type: 'string', describe: 'Reserved concurrency, or "none" for the unreserved pool' })
         .option('provisioned', { type: 'string', describe: 'Provisioned concurrency on --qualifier, or "none" to remove it' })
         .option('qualifier', { type: 'string', describe: 'Alias or version for provisioned concurrency (default: the function\'s alias, live)' })
-        .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
+        .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+        .example('$0 concurrency Api/Hello', 'Read reserved and provisioned concurrency')
+        .example('$0 concurrency Api/Hello --reserved 20 --provisioned 2 --qualifier live', '')
+        .example('$0 concurrency Api/Hello --reserved none --provisioned none', ''),
     async (args) => {
       const { withOps } = await import('../ops/context');
+      const { assemblyOf } = await import('../ops/app');
+      const { assembly: app } = await assemblyOf(args.app, args.output);
       const { concurrency, formatConcurrency, parseConcurrency } = await import('../ops/concurrency');
       const options = {
         reserved: parseConcurrency('reserved', args.reserved),
         provisioned: parseConcurrency('provisioned', args.provisioned),
         qualifier: args.qualifier,
       };
-      const report = await withOps({ app: args.app, endpointUrl: args.endpointUrl, region: args.region }, (ops) => concurrency(ops, args.function, options));
+      const report = await withOps({ app, endpointUrl: args.endpointUrl, region: args.region }, (ops) => concurrency(ops, args.function, options));
       process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatConcurrency(report));
     },
   );

@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
+import { appOptions } from '../ops/options';
 
 export function registerCost(program: Argv): Argv {
   return program.command(
     'cost',
     'Estimate what each function and stack costs per month (requests, compute, ephemeral storage, provisioned concurrency), with a budget gate and a memory what-if',
     (y) =>
-      y
-        .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory (synthesized first when missing)' })
+      appOptions(y, 'the assembly in --output, synthesized from cdk.json when missing')
         .option('synth', { type: 'boolean', default: false, describe: 'Synthesize the app before estimating' })
         .option('stack', { type: 'string', array: true, describe: 'Only this stack (repeatable)' })
         .option('invocations', { type: 'number', describe: 'Invocations per month of every function without its own figure' })
@@ -23,7 +23,10 @@ export function registerCost(program: Argv): Argv {
         .option('free-tier', { type: 'boolean', default: true, describe: 'Take the account\'s monthly free tier off the total once (--no-free-tier leaves it out)' })
         .option('memory', { type: 'string', describe: 'Memory what-if: comma-separated sizes in MB, e.g. 256,512,1024' })
         .option('budget', { type: 'number', describe: 'Exit 1 when a stack\'s monthly estimate (USD, before the free tier) is above this' })
-        .option('json', { type: 'boolean', default: false, describe: 'Print the estimate as JSON' }),
+        .option('json', { type: 'boolean', default: false, describe: 'Print the estimate as JSON' })
+        .example('$0 cost --invocations 1000000 --duration-ms 120', '')
+        .example('$0 cost --memory 256,512,1024', 'What other memory sizes would cost')
+        .example('$0 cost --cloudwatch --budget 50', 'From the deployed functions\' metrics; exit 1 above 50 USD'),
     async (args) => {
       const path = await import('node:path');
       const { LambdakitError } = await import('../errors');
@@ -35,9 +38,11 @@ export function registerCost(program: Argv): Argv {
       if (args.budget !== undefined && !(Number.isFinite(args.budget) && args.budget >= 0)) {
         throw new LambdakitError(`--budget must be USD per month, 0 or more, got ${args.budget}`, { code: 'InvalidOption', value: args.budget });
       }
+      const { assemblyOf } = await import('../ops/app');
+      const { assembly: app, synthesized } = await assemblyOf(args.app, args.output);
       const report = await estimateApp({
-        app: args.app,
-        synth: args.synth,
+        app,
+        synth: args.synth && !synthesized,
         stacks: args.stack,
         invocationsPerMonth: args.invocations,
         durationMs: args.durationMs,

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { appOptions } from '../ops/options';
 import { DEFAULT_DRAIN_SECONDS, checkDrainTimeout, serveUntilStopped } from './shutdown';
 
 export function registerDev(program: Argv): Argv {
@@ -6,14 +7,13 @@ export function registerDev(program: Argv): Argv {
     'dev',
     'Run the whole app locally: functions, HTTP routes, triggers and the AWS services they use (moto), no Docker and no AWS account',
     (y) =>
-      y
+      appOptions(y, 'the assembly in --output, synthesized from cdk.json when the app changed')
         .option('port', { type: 'number', default: 3000, describe: 'HTTP gateway port (API Gateway routes and function URLs)' })
         .option('lambda-port', { type: 'number', default: 3001, describe: 'Lambda Invoke API port' })
         .option('services-port', { type: 'number', describe: 'Port of the local AWS services (default: a free port)' })
         .option('services-endpoint', { type: 'string', describe: 'Use the AWS services already running at this URL (your moto_server, or any AWS-compatible endpoint) instead of starting moto; their data outlives dev, which leaves them running on exit' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind (loopback unless you ask otherwise)' })
-        .option('app', { type: 'string', default: 'cdk.out', describe: 'Cloud assembly directory' })
-        .option('synth', { type: 'boolean', describe: 'Synthesize the app (cdk.json) first even when the assembly is up to date (by default dev synthesizes only when the app, cdk.json or a function changed since lambdakit last synthesized); --no-synth uses the assembly as it is' })
+        .option('synth', { type: 'boolean', describe: 'Synthesize the app (cdk.json) first even when the assembly is up to date (by default dev synthesizes only when the app, cdk.json or a function changed since lambdakit last synthesized); --no-synth uses the assembly as it is. An --app command is synthesized on every start' })
         .option('watch', { type: 'boolean', default: true, describe: 'Rebuild a function when a source file it imports is saved (--no-watch to turn off)' })
         .option('json', { type: 'boolean', default: false, describe: 'One JSON object per line instead of text' })
         .option('fast-retries', { type: 'boolean', default: false, describe: 'Retry failed asynchronous events after 1 and 2 seconds instead of 1 and 2 minutes' })
@@ -22,7 +22,11 @@ export function registerDev(program: Argv): Argv {
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
         .option('drain-timeout', { type: 'number', default: DEFAULT_DRAIN_SECONDS, describe: 'On Ctrl-C, seconds running invocations get to finish before they are stopped (a second Ctrl-C stops at once); unfinished Event invocations resume on the next start' })
         .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name on the gateway and the Invoke API (repeatable; .example.com allows its subdomains too). Only loopback names and the --host address are accepted otherwise, so web pages cannot reach them' })
-        .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' }),
+        .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' })
+        .example('$0 dev', 'The app of cdk.json: gateway on :3000, Invoke API on :3001, moto for the services')
+        .example('$0 dev --app "npx tsx bin/app.ts" --fast-retries', '')
+        .example('$0 dev --services-endpoint http://127.0.0.1:5000', '')
+        .epilogue('The AWS services come from moto: `moto_server` must be on PATH (install it with `pip install "moto[server]"`, or `pipx install "moto[server]"`), unless --services-endpoint names services already running.'),
     async (args) => {
       checkDrainTimeout(args.drainTimeout);
       const started = performance.now();
@@ -30,6 +34,8 @@ export function registerDev(program: Argv): Argv {
       const motoServer = args.servicesEndpoint === undefined ? import('../dev/moto-server').then((m) => m.startMotoServer({ port: args.servicesPort, host: args.host })) : undefined;
       motoServer?.catch(() => undefined);
       const { DevServer } = await import('../dev/dev');
+      const { assemblyOf } = await import('../ops/app');
+      const { assembly: app, synthesized } = await assemblyOf(args.app, args.output);
       const { describeStop } = await import('../local/serve');
       const dev = await DevServer.start({
         motoServer,
@@ -38,8 +44,8 @@ export function registerDev(program: Argv): Argv {
         servicesPort: args.servicesPort,
         servicesEndpoint: args.servicesEndpoint,
         host: args.host,
-        app: args.app,
-        synth: args.synth ?? 'auto',
+        app,
+        synth: synthesized ? false : (args.synth ?? 'auto'),
         json: args.json,
         watch: args.watch,
         fastRetries: args.fastRetries,

@@ -10,16 +10,20 @@ export function registerLogs(program: Argv): Argv {
         .positional('function', { type: 'string', demandOption: true, describe: 'Construct path (Api/Hello) or function name' })
         .option('since', { type: 'string', default: '10m', describe: 'Start this long ago (30s, 10m, 2h, 1d) or at an ISO date' })
         .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing new events until interrupted' })
-        .option('filter', { type: 'string', describe: 'CloudWatch Logs filter pattern, e.g. ERROR or \'{ $.level = "ERROR" }\'' }),
+        .option('filter', { type: 'string', describe: 'CloudWatch Logs filter pattern, e.g. ERROR or \'{ $.level = "ERROR" }\'' })
+        .example('$0 logs Api/Hello --since 1h --filter ERROR', 'The last hour\'s lines with ERROR')
+        .example('$0 logs Api/Hello -f', 'Follow new lines until Ctrl-C'),
     async (args) => {
       const { withOps } = await import('../ops/context');
+      const { assemblyOf } = await import('../ops/app');
+      const { assembly: app } = await assemblyOf(args.app, args.output);
       const { tailLogs } = await import('../ops/logs');
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await withOps({ app: args.app, endpointUrl: args.endpointUrl, region: args.region }, (ops) =>
+        await withOps({ app, endpointUrl: args.endpointUrl, region: args.region }, (ops) =>
           tailLogs(ops, args.function, { since: args.since, follow: args.follow, filter: args.filter, signal: stop.signal }),
         );
       } finally {

@@ -21,8 +21,10 @@ export function registerPromote(program: Argv): Argv {
     async (args) => {
       refuseVersionFlag(args);
       const { withOps } = await import('../ops/context');
+      const { assemblyOf } = await import('../ops/app');
+      const { assembly: app } = await assemblyOf(args.app, args.output);
       const { promote } = await import('../ops/alias');
-      const result = await withOps({ app: args.app, endpointUrl: args.endpointUrl, region: args.region }, (ops) =>
+      const result = await withOps({ app, endpointUrl: args.endpointUrl, region: args.region }, (ops) =>
         promote(ops, args.function, { alias: args.alias, version: args.toVersion, weight: args.weight }),
       );
       process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.summary}\n`);

@@ -76,10 +76,10 @@ describe('operations commands fail in one line', () => {
     assert.match(all.stdout, /^Ops\/Hello +error: stack Ops is not deployed at/m);
   });
 
-  it('when a construct path is given but there is no assembly', async () => {
+  it('when --app names neither an assembly nor a command that runs', async () => {
     const result = await runCli(['status', 'Api/Hello', '--app', 'missing.out'], dir, env);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^lambdakit: no cloud assembly at missing.out \(manifest.json is missing\)\n/);
+    assert.match(result.stderr, /^lambdakit: --app missing.out is neither a cloud assembly directory nor a command that runs\n/);
   });
 
   it('once the stack is deployed, the same assembly works', async () => {
