@@ -505,8 +505,9 @@ export class DevServer {
       `  assembly        ${path.relative(path.resolve(this.options.cwd ?? process.cwd()), this.assembly.directory) || this.assembly.directory}: ${synthLine(this.synth)}`,
       `  HTTP gateway    ${gateway}`,
       ...this.wiring.routes.map((r) => `    ${r.method.padEnd(6)} ${gateway}${r.kind === 'http' ? '' : `/${r.stage}`}${r.path === '$default' ? '/' : r.path}  → ${r.target.fn.constructPath}`),
-      `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} ...); up to ${this.maxEnvironments} environments per function, then requests wait (--max-environments)`,
-      `  AWS services    ${this.servicesEndpoint}${this.moto ? '' : ' (external, kept on exit)'}  (AWS_ENDPOINT_URL for the SDK and the AWS CLI)`,
+      `  Lambda API      ${this.local!.url}  (aws lambda invoke --endpoint-url ${this.local!.url} --function-name <name> --cli-binary-format raw-in-base64-out --payload '{}' out.json); up to ${this.maxEnvironments} environments per function, then requests wait (--max-environments)`,
+      // AWS CLI builds before 2.13 (Debian's is 2.9) ignore AWS_ENDPOINT_URL, so the flag is the form that works everywhere.
+      `  AWS services    ${this.servicesEndpoint}${this.moto ? '' : ' (external, kept on exit)'}  (AWS_ENDPOINT_URL for the SDK; aws --endpoint-url ${this.servicesEndpoint} ... for the AWS CLI)`,
       ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
       `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
       ...this.wiring.unsupported.map((u) => `  not local       ${u}`),
