@@ -1,4 +1,5 @@
-import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
+import { createRequire } from 'node:module';
+import type * as CfnValidate from 'aws-cdk-lib/node_modules/@aws/cloudformation-validate';
 
 export interface TemplateDiagnostic {
   readonly ruleId: string;
@@ -10,6 +11,16 @@ export interface TemplateDiagnostic {
 }
 
 /**
+ * The validator aws-cdk-lib bundles and runs on every synth. It is not
+ * published to npm in that version, and loading aws-cdk-lib's copy keeps
+ * `lambdakit check` and synth on one engine whenever aws-cdk-lib is upgraded.
+ */
+function loadValidator(): typeof CfnValidate {
+  const requireFromCdk = createRequire(require.resolve('aws-cdk-lib/package.json'));
+  return requireFromCdk('@aws/cloudformation-validate') as typeof CfnValidate;
+}
+
+/**
  * Validates templates with AWS's offline validator (@aws/cloudformation-validate).
  * One engine serves every template (its start-up is the expensive part) and is
  * freed afterwards.
@@ -17,15 +28,16 @@ export interface TemplateDiagnostic {
 export function validateTemplates(templateFiles: string[], minimumSeverity: 'INFO' | 'WARN' = 'WARN'): Map<string, TemplateDiagnostic[]> {
   const results = new Map<string, TemplateDiagnostic[]>();
   if (templateFiles.length === 0) return results;
+  const { RegoEngine, TemplateFile } = loadValidator();
   const engine = new RegoEngine();
   try {
     for (const file of templateFiles) {
-      const report = engine.validateStandard(new TemplateFile(file), { severityLevel: minimumSeverity });
+      const report = engine.validateTemplate(new TemplateFile(file), { detailLevel: 'STANDARD', severityLevel: minimumSeverity });
       results.set(
         file,
         report.diagnostics.map((d) => ({
           ruleId: d.ruleId,
-          severity: d.severity as TemplateDiagnostic['severity'],
+          severity: d.severity,
           message: d.message,
           logicalId: d.entity?.logicalId,
           propertyPath: d.propertyPath,

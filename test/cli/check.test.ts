@@ -70,6 +70,14 @@ app.synth();
     assert.doesNotMatch(result.stderr, /at runCheck/);
   });
 
+  it('validates with the one cfn-validate aws-cdk-lib bundles and runs on synth; no second copy is installed', () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const cdkLib = path.dirname(require.resolve('aws-cdk-lib/package.json', { paths: [root] }));
+    const bundled = require.resolve('@aws/cloudformation-validate', { paths: [cdkLib] });
+    assert.ok(bundled.startsWith(path.join(cdkLib, 'node_modules') + path.sep), bundled);
+    assert.throws(() => require.resolve('@aws/cloudformation-validate', { paths: [root] }), /Cannot find module/);
+  });
+
   it('refuses to call an app clean when the checks never ran in it', async () => {
     const dir = cdkProject(
       'check-unchecked',
