@@ -5,8 +5,8 @@ import type { IConstruct } from 'constructs';
 
 /** File a checked synth leaves in the assembly, so `lambdakit check` knows the packs ran. */
 export const CHECKS_MARKER_FILE = 'lambdakit-checks.json';
-/** Environment variable `lambdakit check` sets for the app process. */
-export const CHECKS_ENV = 'LAMBDAKIT_CHECKS';
+/** Context key `lambdakit check` sets to `true` for the synth; lambdakit's constructs then enable the checks. */
+export const CHECKS_CONTEXT = 'lambdakit:checks';
 
 const enabled = new WeakSet<IConstruct>();
 
@@ -37,12 +37,4 @@ export function enableChecks(app: IConstruct): void {
   const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag') as typeof import('cdk-nag');
   const packs = [new AwsSolutionsChecks(root), new ServerlessChecks(root)];
   Validations.of(root).addPlugins(...packs, new ChecksMarker(packs.map((p) => p.name)));
-}
-
-/**
- * Called by lambdakit's constructs: enables the checks when `lambdakit check`
- * runs the app, so that apps need no code for it.
- */
-export function enableChecksFromEnvironment(scope: IConstruct): void {
-  if (process.env[CHECKS_ENV] === '1') enableChecks(scope);
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { readAssembly } from '../assembly/read';
 import { synthesize, tail } from '../assembly/synth';
 import { LambdakitError } from '../errors';
-import { CHECKS_ENV, CHECKS_MARKER_FILE } from './enable';
+import { CHECKS_CONTEXT, CHECKS_MARKER_FILE } from './enable';
 import { validateTemplates } from './cfn-validate';
 
 /** One finding of any checker. */
@@ -69,8 +69,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
     output: options.output,
     cwd: options.cwd,
     // aws-cdk-lib's own cfn-validate pass is skipped: check runs the same engine itself, once, below.
-    env: { [CHECKS_ENV]: '1', CDK_VALIDATION: 'false' },
-    context: { '@aws-cdk/core:validationReportJson': true },
+    env: { CDK_VALIDATION: 'false' },
+    context: { '@aws-cdk/core:validationReportJson': true, [CHECKS_CONTEXT]: true },
   });
   const reportFile = path.join(output, 'validation-report.json');
   const report: ValidationReport | undefined = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined;

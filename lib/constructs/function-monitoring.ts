@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { applyChecksFromContext } from '../private/checks';
 
 /** What a function's monitoring watches. */
 export interface FunctionMonitoringProps {
@@ -33,6 +34,7 @@ export class FunctionMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionMonitoringProps) {
     super(scope, id);
+    applyChecksFromContext(this);
     const minute = Duration.minutes(1);
     this.errorsAlarm = new cloudwatch.Alarm(this, 'Errors', {
       alarmDescription: `${props.title}: invocations of the ${props.alias.aliasName} alias failed`,
@@ -85,6 +87,7 @@ export class StackDashboard extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
+    applyChecksFromContext(this);
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
       defaultInterval: Duration.hours(3),
     });

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledgements';
+import { applyChecksFromContext } from '../private/checks';
 
 /** Options that turn on gradual (CodeDeploy) deployments of a function's alias. */
 export interface GradualDeploymentOptions {
@@ -52,6 +53,7 @@ export class GradualDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: GradualDeploymentProps) {
     super(scope, id);
+    applyChecksFromContext(this);
     this.role = new iam.Role(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('codedeploy.amazonaws.com'),
       description: 'Lets CodeDeploy shift this function\'s alias between versions',

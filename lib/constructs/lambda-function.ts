@@ -24,9 +24,9 @@ import { checkPackageSize } from '../bundling/package-size';
 import { pythonBuilder } from '../bundling/python';
 import { rustBuilder } from '../bundling/rust';
 import { BUNDLING_OPTION_FIELDS, type BundlingOptions } from '../bundling/options';
-import { enableChecksFromEnvironment } from '../check/enable';
 import { LambdakitError, isLambdakitError } from '../errors';
 import { acknowledge } from '../private/acknowledgements';
+import { applyChecksFromContext } from '../private/checks';
 import { cacheDirectory, findProjectRoot } from '../private/project';
 import { esbuildTarget, latestRuntime } from '../private/runtime';
 import { dropRedundantRoleDependency } from '../private/dependencies';
@@ -470,7 +470,7 @@ export class LambdaFunction extends lambda.Function {
         hostCodeDir: buildResult.hostOutdir && assemblyDir ? path.relative(assemblyDir, buildResult.hostOutdir).split(path.sep).join('/') : undefined,
       });
     }
-    enableChecksFromEnvironment(this);
+    applyChecksFromContext(this);
 
     const cfnFunction = this.node.defaultChild as lambda.CfnFunction;
 

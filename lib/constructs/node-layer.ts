@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { Annotations, AssetHashType, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { enableChecksFromEnvironment } from '../check/enable';
 import { LambdakitError } from '../errors';
+import { applyChecksFromContext } from '../private/checks';
 import { cacheDirectory, findProjectRoot } from '../private/project';
 import { latestRuntime } from '../private/runtime';
 
@@ -111,7 +111,7 @@ export class NodeLayer extends lambda.LayerVersion {
     this.packages = names;
     this.codeDirectory = codeDirectory;
     for (const warning of warnings) Annotations.of(this).addWarningV2(warning.id, warning.message);
-    enableChecksFromEnvironment(this);
+    applyChecksFromContext(this);
   }
 }
 

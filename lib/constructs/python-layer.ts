@@ -15,8 +15,8 @@ import {
   type Installation,
 } from '../bundling/python-install';
 import { digestDirectory } from '../bundling/output';
-import { enableChecksFromEnvironment } from '../check/enable';
 import { LambdakitError } from '../errors';
+import { applyChecksFromContext } from '../private/checks';
 import { cacheDirectory, findProjectRoot } from '../private/project';
 import { latestRuntime } from '../private/runtime';
 
@@ -143,7 +143,7 @@ export class PythonLayer extends lambda.LayerVersion {
     });
     this.packages = packages;
     this.codeDirectory = codeDirectory;
-    enableChecksFromEnvironment(this);
+    applyChecksFromContext(this);
   }
 }
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledgements';
+import { applyChecksFromContext } from '../private/checks';
 
 export interface SecureBucketProps {
   /**
@@ -47,6 +48,7 @@ export class SecureBucket extends s3.Bucket {
   public readonly accessLogsBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
+    applyChecksFromContext(scope);
     let logs: s3.IBucket | undefined;
     let created: s3.Bucket | undefined;
     if (props.accessLogs === undefined) {

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../private/acknowledgements';
+import { applyChecksFromContext } from '../private/checks';
 
 export interface WorkQueueProps {
   /**
@@ -48,6 +49,7 @@ export class WorkQueue extends sqs.Queue {
   public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: WorkQueueProps = {}) {
+    applyChecksFromContext(scope);
     const fifo = props.fifo ?? false;
     const dlq = new sqs.Queue(scope, `${id}DeadLetters`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

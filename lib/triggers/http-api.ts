@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LambdakitError } from '../errors';
 import { acknowledge } from '../private/acknowledgements';
+import { applyChecksFromContext } from '../private/checks';
 import { type ITrigger, type TriggerTarget, uniqueId } from './trigger';
 
 /** How a route is authorized: IAM (SigV4), public, or any API Gateway authorizer (JWT, Lambda). */
@@ -91,6 +92,7 @@ export class HttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: HttpApiProps = {}) {
     super(scope, id);
+    applyChecksFromContext(this);
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: props.apiName ?? this.node.path.replace(/\//g, '-'),
       corsPreflight: props.cors,

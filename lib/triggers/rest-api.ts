@@ -5,6 +5,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { LambdakitError } from '../errors';
 import { acknowledge } from '../private/acknowledgements';
+import { applyChecksFromContext } from '../private/checks';
 import { HTTP_API_INTEGRATION_TIMEOUT } from './http-api';
 import type { ITrigger, TriggerTarget } from './trigger';
 
@@ -85,6 +86,7 @@ export class RestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: RestApiProps = {}) {
     super(scope, id);
+    applyChecksFromContext(this);
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH });
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: props.restApiName ?? this.node.path.replace(/\//g, '-'),

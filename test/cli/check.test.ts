@@ -60,6 +60,28 @@ app.synth();
     assert.equal(report.errors, report.stacks.flatMap((s: { findings: unknown[] }) => s.findings).length - report.warnings);
   });
 
+  it('checks an app whose only lambdakit constructs are an HttpApi and a WorkQueue: findings are reported like any other', async () => {
+    const dir = cdkProject(
+      'check-http-api',
+      `import { App, Stack } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { HttpApi, WorkQueue } from ${JSON.stringify(lib)};
+const app = new App();
+new HttpApi(new Stack(app, 'Api'), 'Api');
+const work = new Stack(app, 'Work');
+new WorkQueue(work, 'Jobs');
+new sqs.Queue(work, 'PlainQueue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+app.synth();
+`,
+    );
+    dirs.push(dir);
+    const result = await runCli(['check'], dir);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /ERROR {3}AwsSolutions-SQS4 \[cdk-nag AwsSolutions\] Work\/PlainQueue\/Resource/);
+    assert.doesNotMatch(result.stdout, /Work\/Jobs/);
+    assert.match(result.stdout, /\(AwsSolutions \+ Serverless \+ cfn-validate\)$/m);
+  });
+
   it('says in one line when the app cannot be synthesized, with the app\'s error', async () => {
     const dir = cdkProject('check-broken', `throw new Error('the app is broken on purpose');\n`);
     dirs.push(dir);
