@@ -12,12 +12,15 @@ export interface SizeContributor {
 /** Files and directories never part of a function asset (interpreter caches). */
 const IGNORED = new Set(['__pycache__', '.DS_Store']);
 
-/** Every regular file under `dir`, as sorted posix paths relative to it (symlinks followed). */
-export function listFiles(dir: string): string[] {
+/**
+ * Every regular file under `dir`, as sorted posix paths relative to it (symlinks followed),
+ * without interpreter caches and the entries named in `skip`.
+ */
+export function listFiles(dir: string, skip: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
-      if (IGNORED.has(name) || name.endsWith('.pyc')) continue;
+      if (IGNORED.has(name) || skip.has(name) || name.endsWith('.pyc')) continue;
       const relPath = rel ? `${rel}/${name}` : name;
       const stat = fs.statSync(path.join(dir, relPath));
       if (stat.isDirectory()) walk(relPath);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LambdakitError } from '../errors';
 import type { BuildRequest, BuildResult, RuntimeBuilder } from './builder';
-import { digestDirectory } from './output';
+import { digestDirectory, listFiles } from './output';
 import { findRequirements, installRequirements, normalizePackageName, parseRequirements, pythonVersionOf, readJson, sha256, type Installation } from './python-install';
 
 export { normalizePackageName, pythonVersionOf } from './python-install';
@@ -11,7 +11,8 @@ export { normalizePackageName, pythonVersionOf } from './python-install';
 const CACHE_LAYOUT = 1;
 
 /** What a function's folder holds that is never part of its asset: interpreter caches and virtual environments. */
-const NOT_ASSET = new Set(['__pycache__', '.venv', '.DS_Store']);
+/** A function folder's virtual environment is never part of its asset (caches are left out by listFiles). */
+const NOT_ASSET: ReadonlySet<string> = new Set(['.venv']);
 
 interface OutputManifest {
   readonly key: string;
@@ -68,7 +69,7 @@ export const pythonBuilder: RuntimeBuilder = {
         })
       : undefined;
 
-    const files = listSourceFiles(folder);
+    const files = listFiles(folder, NOT_ASSET);
     const key = sha256(
       JSON.stringify({
         layout: CACHE_LAYOUT,
@@ -146,22 +147,6 @@ export function linkTree(from: string, to: string): void {
       }
     } else if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(source), target);
   }
-}
-
-/** The function folder's files as sorted posix paths, without caches and virtual environments. */
-function listSourceFiles(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(folder, rel)).sort()) {
-      if (NOT_ASSET.has(name) || name.endsWith('.pyc')) continue;
-      const relPath = rel ? `${rel}/${name}` : name;
-      const stat = fs.statSync(path.join(folder, relPath));
-      if (stat.isDirectory()) walk(relPath);
-      else if (stat.isFile()) out.push(relPath);
-    }
-  };
-  walk('');
-  return out;
 }
 
 /** Content and executable bit of a file, memoised per process by path, size and mtime. */
