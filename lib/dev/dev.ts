@@ -6,6 +6,8 @@ import type { AssemblyModel, FunctionModel } from '../assembly/model';
 import { TemplateResolver } from '../assembly/resolve';
 import { readResources, type AppResources, type DataResourceModel } from '../assembly/resources';
 import { LambdakitError } from '../errors';
+import { untilDeadline } from '../local/deadline';
+import { connectionsDeadline } from '../local/http-guard';
 import { DEFAULT_MAX_ENVIRONMENTS, LocalLambda, ThrottledError, checkMaxEnvironments, type AsyncQueueReport, type InvocationLogEntry } from '../local';
 import { prepareAssembly, type SynthDecision } from '../local/inputs';
 import { ScheduleTimer, startBucketBridge, startBusBridge, startTopicBridge, type BucketSubscription, type RuleSubscription, type TopicSubscription } from './bridges';
@@ -538,13 +540,12 @@ export class DevServer {
   public async close(options: { readonly drainMs?: number; readonly signal?: AbortSignal } = {}): Promise<AsyncQueueReport> {
     const drainMs = options.drainMs ?? 3_000;
     const deadline = Date.now() + drainMs;
-    const connections = new AbortController();
-    options.signal?.addEventListener('abort', () => connections.abort(), { once: true });
+    const connections = connectionsDeadline(options.signal);
     const gateway = this.gateway?.close(connections.signal);
     // Pollers finish the batch they are running (a message not finished comes back after its visibility timeout).
     await untilDeadline(Promise.all(this.workers.map((w) => w.stop().catch(() => undefined))), deadline, options.signal);
     const report = this.local ? await this.local.close({ drainMs: Math.max(0, deadline - Date.now()), signal: options.signal }) : { undelivered: 0, kept: 0, requestIds: [] };
-    setTimeout(() => connections.abort(), 1_000).unref();
+    connections.expire();
     await gateway;
     this.watcher?.removeStaged();
     this.clients?.destroy();
@@ -560,23 +561,6 @@ function synthLine(synth: SynthDecision): string {
   if (synth.action === 'synthesized') return `synthesized in ${(synth.durationMs / 1000).toFixed(1)} s (${synth.reason})`;
   if (synth.action === 'skipped') return 'up to date, synth skipped (--synth to force)';
   return 'used as it is (--no-synth)';
-}
-
-/** Waits for `work`, but not past `deadline` nor after `signal` aborts. */
-async function untilDeadline(work: Promise<unknown>, deadline: number, signal?: AbortSignal): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort = () => undefined as void;
-  await Promise.race([
-    work,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      onAbort = () => resolve();
-      if (signal?.aborted) resolve();
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-  ]);
-  clearTimeout(timer);
-  signal?.removeEventListener('abort', onAbort);
 }
 
 /** The services endpoint as a URL without a trailing slash; one line naming the flag when it is not usable. */

@@ -3,6 +3,7 @@ import type { AsyncInvokeModel, FunctionModel } from '../assembly/model';
 import type { TemplateResolver } from '../assembly/resolve';
 import type { AsyncJournal, JournalEvent } from './async-journal';
 import type { DestinationMessage, Destinations } from './destinations';
+import { drainRunning } from './deadline';
 import type { InvocationOutcome } from './environment';
 import { ThrottledError } from './pool';
 import { ResolveError, functionKey, type ResolvedTarget } from './target';
@@ -294,9 +295,7 @@ export class AsyncQueue {
       event.timer = undefined;
     }
     const deadline = Date.now() + drainMs;
-    while (this.running.size > 0 && Date.now() < deadline && !signal?.aborted) {
-      await Promise.race([...this.running, new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))))]);
-    }
+    await drainRunning(this.running, deadline, signal);
     this.abandoned = true;
     const left = [...this.pending.keys()];
     const journal = this.options.journal;

@@ -247,6 +247,20 @@ type ServerSocket = Duplex & { _httpMessage?: http.ServerResponse };
 const draining = new WeakSet<http.Server>();
 
 /**
+ * When a stopping server closes the connections it still has: at once when `signal` aborts (a
+ * second Ctrl-C), else `graceMs` after `expire()` — called once the work behind them has stopped,
+ * so their answers are written by then.
+ */
+export function connectionsDeadline(signal?: AbortSignal): { readonly signal: AbortSignal; expire(graceMs?: number): void } {
+  const controller = new AbortController();
+  signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  return {
+    signal: controller.signal,
+    expire: (graceMs = 1_000) => void setTimeout(() => controller.abort(), graceMs).unref(),
+  };
+}
+
+/**
  * Stops a server gracefully: it stops listening at once and idle keep-alive connections close;
  * requests already running keep their connections until they are answered, and a new request
  * on an open connection gets a 503. Resolves once every connection has closed; `signal`

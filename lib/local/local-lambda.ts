@@ -1,6 +1,6 @@
 import type { AsyncQueueReport } from './async-queue';
 import { invokeDirect, type LocalInvokeOptions, type LocalInvokeResult } from './direct-invoke';
-import type { RequestTimeouts } from './http-guard';
+import { connectionsDeadline, type RequestTimeouts } from './http-guard';
 import { InvokeApiServer } from './invoke-api';
 import { LocalRuntime, type LocalRuntimeOptions } from './runtime';
 
@@ -59,14 +59,12 @@ export class LocalLambda {
    * then every environment stops. Unfinished asynchronous events stay in the journal.
    */
   public async close(options: { readonly drainMs?: number; readonly signal?: AbortSignal } = {}): Promise<AsyncQueueReport> {
-    // Connections still open once the runtime has stopped (their answers are written by then) are closed.
-    const connections = new AbortController();
-    options.signal?.addEventListener('abort', () => connections.abort(), { once: true });
+    const connections = connectionsDeadline(options.signal);
     const api = this.api.close(connections.signal);
     try {
       return await this.runtime.close(options);
     } finally {
-      setTimeout(() => connections.abort(), 1_000).unref();
+      connections.expire();
       await api;
     }
   }

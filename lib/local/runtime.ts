@@ -5,6 +5,7 @@ import type { AliasModel, AssemblyModel, FunctionModel } from '../assembly/model
 import { TemplateResolver } from '../assembly/resolve';
 import { LambdakitError } from '../errors';
 import { AsyncJournal } from './async-journal';
+import { drainRunning } from './deadline';
 import { AsyncQueue, type AsyncQueueOptions, type AsyncQueueReport, type AsyncInvoker } from './async-queue';
 import { Destinations } from './destinations';
 import type { EnvironmentSpec, InvocationOutcome, ResponseStreamListener } from './environment';
@@ -590,7 +591,7 @@ export class LocalRuntime implements AsyncInvoker {
     this.closing = true;
     const drainMs = options.drainMs ?? 5_000;
     const deadline = Date.now() + drainMs;
-    const [report] = await Promise.all([this.asyncQueue.close(drainMs, options.signal), this.drainSynchronous(deadline, options.signal)]);
+    const [report] = await Promise.all([this.asyncQueue.close(drainMs, options.signal), drainRunning(this.running, deadline, options.signal)]);
     await Promise.all([...this.pools.values()].map((p) => p.close()).concat(this.prewarm?.close() ?? []));
     this.pools.clear();
     await this.api.close();
@@ -603,9 +604,5 @@ export class LocalRuntime implements AsyncInvoker {
     return this.running.size;
   }
 
-  private async drainSynchronous(deadline: number, signal?: AbortSignal): Promise<void> {
-    while (this.running.size > 0 && Date.now() < deadline && !signal?.aborted) {
-      await Promise.race([...this.running, new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))))]);
-    }
-  }
+
 }
