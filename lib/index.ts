@@ -1,4 +1,5 @@
 export * from './constructs/lambda-function';
+export * from './constructs/powertools';
 export * from './constructs/node-layer';
 export * from './constructs/python-layer';
 export * from './bundling/options';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { logger } from '../shared/log';
+import { logger, observed } from '../shared/observability';
 
 /** The greeting for a `name` query parameter; blank or missing greets the World. */
 export function greeting(name: string | undefined): string {
@@ -7,9 +7,8 @@ export function greeting(name: string | undefined): string {
 }
 
 /** GET /hello?name= — greets the caller. */
-export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = observed(async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const body = greeting(event.queryStringParameters?.name);
-  // The context is optional so the handler can still be called with just an event.
-  if (context) logger(context.awsRequestId).info('hello', { named: Boolean(event.queryStringParameters?.name?.trim()) });
+  logger.info('hello', { named: Boolean(event.queryStringParameters?.name?.trim()) });
   return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
-};
+});

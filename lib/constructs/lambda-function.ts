@@ -37,6 +37,7 @@ import { FunctionMonitoring } from './function-monitoring';
 import { GradualDeployment, type GradualDeploymentOptions } from './gradual-deployment';
 import { NodeLayer } from './node-layer';
 import { PythonLayer } from './python-layer';
+import { bindPowertools, type PowertoolsOptions, withPowertools } from './powertools';
 import type { ITrigger } from '../triggers/trigger';
 import * as access from './resource-access';
 
@@ -223,6 +224,13 @@ export interface LambdaFunctionProps extends Omit<lambda.FunctionOptions, Replac
    * @default - none
    */
   readonly triggers?: ITrigger[];
+  /**
+   * Powertools for AWS Lambda: the POWERTOOLS_* environment (service name, metrics namespace,
+   * log level kept equal to `applicationLogLevel`, debug sampling), the idempotency table's
+   * grant, and the public Powertools layer instead of bundling (see `PowertoolsOptions`).
+   * @default - none
+   */
+  readonly powertools?: PowertoolsOptions;
 }
 
 const DEFAULT_MEMORY_MB = 512;
@@ -235,7 +243,7 @@ const EDGE_TIMEOUT = Duration.seconds(5);
 /** Props that are lambdakit's own: never passed to lambda.Function. */
 const LAMBDAKIT_FIELDS = [
   'entry', 'handler', 'runtime', 'projectRoot', 'aliasName', 'provisionedConcurrency', 'provisionedConcurrencyScaling',
-  'reservedConcurrency', 'edge', 'monitoring', 'triggers', 'deploymentConfig', 'deploymentAlarms', 'preTrafficHook', 'postTrafficHook',
+  'reservedConcurrency', 'edge', 'monitoring', 'triggers', 'powertools', 'deploymentConfig', 'deploymentAlarms', 'preTrafficHook', 'postTrafficHook',
 ] as const satisfies readonly (keyof LambdaFunctionProps)[];
 
 /**
@@ -339,6 +347,7 @@ export class LambdaFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: LambdaFunctionProps) {
     const constructPath = scope.node.path ? `${scope.node.path}/${id}` : id;
     rejectReplacedOptions(constructPath, props);
+    props = withPowertools(constructPath, id, props);
     const edge = props.edge ?? false;
     const projectRoot = path.resolve(props.projectRoot ?? findProjectRoot(process.cwd()));
     const entry = path.resolve(projectRoot, props.entry);
@@ -471,6 +480,7 @@ export class LambdaFunction extends lambda.Function {
       });
     }
     applyChecksFromContext(this);
+    bindPowertools(this, props.powertools);
 
     const cfnFunction = this.node.defaultChild as lambda.CfnFunction;
 
