@@ -47,6 +47,8 @@ export interface HttpRouteWiring {
   readonly authType?: 'NONE' | 'AWS_IAM';
   /** A function URL's `InvokeMode`: `RESPONSE_STREAM` streams the function's response to the client. @default - not a function URL */
   readonly invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
+  /** The route's own resource (Route, Method or Url) and its API's construct path, for pictures of the app (`lambdakit graph`). @default - not known (wiring made by hand) */
+  readonly source?: { readonly stackName: string; readonly logicalId: string; readonly api?: string };
 }
 
 /**
@@ -229,7 +231,7 @@ const isObj = (v: TemplateValue | undefined): v is Obj => typeof v === 'object' 
 const num = (v: TemplateValue | undefined, fallback: number): number => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : fallback);
 
 /** Resolves references to resources across the assembly (Ref, GetAtt, ImportValue of an export). */
-class References {
+export class References {
   private readonly exports = new Map<string, { stack: StackModel; value: TemplateValue }>();
 
   constructor(private readonly assembly: AssemblyModel) {
@@ -374,7 +376,7 @@ export function readWiring(assembly: AssemblyModel, resources: AppResources = re
           if (!target || !api) continue;
           const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : routeKey.split(' ');
           const format = String(integration?.properties.PayloadFormatVersion ?? '2.0') === '1.0' ? '1.0' : '2.0';
-          wiring.routes.push({ kind: 'http', apiId: localId(`${api.stackName}/${api.logicalId}`, 10), method, path, payloadFormat: format, target, cors: corsOf(api.resource.properties.CorsConfiguration) });
+          wiring.routes.push({ kind: 'http', apiId: localId(`${api.stackName}/${api.logicalId}`, 10), method, path, payloadFormat: format, target, cors: corsOf(api.resource.properties.CorsConfiguration), source: { stackName: stack.stackName, logicalId: r.logicalId, api: label(refs.stack(api.stackName)!, api.resource) } });
           break;
         }
         case 'AWS::ApiGateway::Method': {
@@ -399,6 +401,7 @@ export function readWiring(assembly: AssemblyModel, resources: AppResources = re
             stage: String(stage?.properties.StageName ?? 'prod'),
             target,
             binaryMediaTypes: Array.isArray(binaryMediaTypes) ? binaryMediaTypes.filter((t): t is string => typeof t === 'string') : [],
+            source: { stackName: stack.stackName, logicalId: r.logicalId, api: label(refs.stack(api.stackName)!, api.resource) },
           });
           break;
         }
@@ -408,7 +411,7 @@ export function readWiring(assembly: AssemblyModel, resources: AppResources = re
           const authType = p.AuthType === 'AWS_IAM' ? 'AWS_IAM' : 'NONE';
           const invokeMode = p.InvokeMode === 'RESPONSE_STREAM' ? 'RESPONSE_STREAM' : 'BUFFERED';
           const urlId = localId(`${target.fn.stackName}/${target.fn.logicalId}:${target.qualifier}`, 32);
-          wiring.routes.push({ kind: 'url', apiId: urlId, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors), authType, invokeMode });
+          wiring.routes.push({ kind: 'url', apiId: urlId, method: 'ANY', path: '$default', payloadFormat: '2.0', stage: `url/${target.fn.constructPath}`, target, cors: corsOf(p.Cors), authType, invokeMode, source: { stackName: stack.stackName, logicalId: r.logicalId } });
           break;
         }
         case 'AWS::Lambda::EventSourceMapping': {

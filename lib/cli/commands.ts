@@ -12,6 +12,7 @@ import { registerConcurrency } from './concurrency';
 import { registerDev } from './dev';
 import { registerCost } from './cost';
 import { registerEvent } from './event';
+import { registerGraph } from './graph';
 import { registerInvoke } from './invoke';
 import { registerLocal } from './local';
 import { registerLogs } from './logs';
@@ -31,4 +32,5 @@ export const commands: RegisterCommand[] = [
   registerDev,
   registerEvent,
   registerCost,
+  registerGraph,
 ];
