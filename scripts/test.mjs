@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// Runs the whole suite: type-check, then every test/**/*.test.ts with Node's
-// test runner (tsx loads TypeScript). Pass file paths or substrings to run a subset:
-//   node scripts/test.mjs local        # files whose path contains "local"
+// Runs the whole suite: type-check (which also builds dist/, the package's files), then every
+// test/**/*.test.ts with Node's test runner (tsx loads TypeScript), then lambdakit check and
+// cfn-lint on the example app.
+//   node scripts/test.mjs              # everything (npm test)
+//   node scripts/test.mjs local        # files whose path contains "local" (no type-check)
+//   node scripts/test.mjs --no-e2e     # everything but the end-to-end group
+//
+// The end-to-end group is every file named *.e2e.test.ts: each starts real processes (the CLI,
+// moto_server, npm, cdk, a browser) and takes seconds to tens of seconds. They start first, so
+// that the two lanes of the runner finish together instead of waiting on a long file started last.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintTemplates } from './cfn-lint.mjs';
 
@@ -18,22 +25,41 @@ function find(dir) {
   return out.sort();
 }
 
-const filters = process.argv.slice(2);
-const files = find('test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknown = flags.filter((f) => f !== '--no-e2e');
+if (unknown.length) {
+  console.error(`unknown option ${unknown.join(' ')} (known: --no-e2e)`);
+  process.exit(1);
+}
+const isE2e = (f) => f.endsWith('.e2e.test.ts');
+const selected = find('test').filter((f) => (filters.length === 0 || filters.some((x) => f.includes(x))) && !(flags.includes('--no-e2e') && isE2e(f)));
+const files = [...selected.filter(isE2e), ...selected.filter((f) => !isE2e(f))];
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+const env = { ...process.env, NODE_NO_WARNINGS: '1', CDK_VALIDATION: 'false' };
 if (filters.length === 0 && !process.env.SKIP_TYPECHECK) {
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // One tsc run type-checks everything and emits it; its lib/ part is the package's dist/ (what
+  // `npm run build` makes), so the consumer test packs it without compiling lib a second time.
+  const out = join('.lambdakit', 'tsc');
+  rmSync(out, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', out, '--sourceMap', 'false'], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  rmSync('dist', { recursive: true, force: true });
+  cpSync(join(out, 'lib'), 'dist', { recursive: true });
+  rmSync(out, { recursive: true, force: true });
+  const assets = spawnSync(process.execPath, ['scripts/copy-assets.mjs'], { stdio: 'inherit' });
+  if (assets.status !== 0) process.exit(assets.status ?? 1);
+  env.LAMBDAKIT_DIST_BUILT = '1';
 }
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
   // aws-cdk-lib runs @aws/cloudformation-validate on every synth (about 2 s each, and the tests synthesize
   // dozens of apps, in-process and through `cdk synth`); the tests that check templates run it themselves.
-  { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1', CDK_VALIDATION: 'false' } },
+  { stdio: 'inherit', env },
 );
 if (result.status !== 0) process.exit(result.status ?? 1);
 

@@ -74,47 +74,49 @@ const indexes = (list: readonly IndexModel[]): GlobalSecondaryIndex[] | undefine
  * exist are described, not recreated, and keep their data.
  */
 export async function provisionServices(resources: AppResources, resolver: TemplateResolver, clients: ServiceClients, options: { visibilityTimeoutSeconds?: number } = {}): Promise<ProvisionedResource[]> {
-  const created: ProvisionedResource[] = [];
-  const record = (m: DataResourceModel, values: { arn: string; url?: string; streamArn?: string }) =>
-    created.push({ stackName: m.stackName, logicalId: m.logicalId, type: m.type, name: m.name, ...values });
+  const provisioned = (m: DataResourceModel, values: { arn: string; url?: string; streamArn?: string }): ProvisionedResource => ({ stackName: m.stackName, logicalId: m.logicalId, type: m.type, name: m.name, ...values });
+  // Every kind of resource is created side by side, and the resources of a kind too (queues in two
+  // waves: dead-letter queues first): start-up waits for the slowest call, not for their sum.
+  // The result keeps the models' order.
+  const tables = settled(
+    resources.tables.map(async (t) => {
+      try {
+        await clients.dynamodb.send(
+          new CreateTableCommand({
+            TableName: t.name,
+            KeySchema: keys(t.keySchema),
+            AttributeDefinitions: t.attributeDefinitions.map((d) => ({ AttributeName: d.attributeName, AttributeType: d.attributeType })),
+            BillingMode: 'PAY_PER_REQUEST',
+            GlobalSecondaryIndexes: indexes(t.globalSecondaryIndexes),
+            LocalSecondaryIndexes: indexes(t.localSecondaryIndexes),
+            StreamSpecification: t.streamViewType ? { StreamEnabled: true, StreamViewType: t.streamViewType } : undefined,
+          }),
+        );
+        if (t.timeToLiveAttribute) await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: t.name, TimeToLiveSpecification: { AttributeName: t.timeToLiveAttribute, Enabled: true } }));
+      } catch (error) {
+        if (!already(error, 'ResourceInUseException')) throw error;
+      }
+      const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: t.name }))).Table!;
+      resolver.setKnown(t.stackName, t.logicalId, { ref: t.name, attributes: { Arn: table.TableArn!, ...(table.LatestStreamArn ? { StreamArn: table.LatestStreamArn } : {}) } });
+      return provisioned(t, { arn: table.TableArn!, ...(table.LatestStreamArn ? { streamArn: table.LatestStreamArn } : {}) });
+    }),
+  );
 
-  for (const t of resources.tables) {
-    try {
-      await clients.dynamodb.send(
-        new CreateTableCommand({
-          TableName: t.name,
-          KeySchema: keys(t.keySchema),
-          AttributeDefinitions: t.attributeDefinitions.map((d) => ({ AttributeName: d.attributeName, AttributeType: d.attributeType })),
-          BillingMode: 'PAY_PER_REQUEST',
-          GlobalSecondaryIndexes: indexes(t.globalSecondaryIndexes),
-          LocalSecondaryIndexes: indexes(t.localSecondaryIndexes),
-          StreamSpecification: t.streamViewType ? { StreamEnabled: true, StreamViewType: t.streamViewType } : undefined,
-        }),
-      );
-      if (t.timeToLiveAttribute) await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: t.name, TimeToLiveSpecification: { AttributeName: t.timeToLiveAttribute, Enabled: true } }));
-    } catch (error) {
-      if (!already(error, 'ResourceInUseException')) throw error;
-    }
-    const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: t.name }))).Table!;
-    resolver.setKnown(t.stackName, t.logicalId, { ref: t.name, attributes: { Arn: table.TableArn!, ...(table.LatestStreamArn ? { StreamArn: table.LatestStreamArn } : {}) } });
-    record(t, { arn: table.TableArn!, ...(table.LatestStreamArn ? { streamArn: table.LatestStreamArn } : {}) });
-  }
+  const buckets = settled(
+    resources.buckets.map(async (b) => {
+      try {
+        await clients.s3.send(new CreateBucketCommand({ Bucket: b.name }));
+      } catch (error) {
+        if (!already(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw error;
+      }
+      resolver.setKnown(b.stackName, b.logicalId, { ref: b.name, attributes: { Arn: b.arn, DomainName: b.domainName, RegionalDomainName: b.regionalDomainName } });
+      return provisioned(b, { arn: b.arn });
+    }),
+  );
 
-  for (const b of resources.buckets) {
-    try {
-      await clients.s3.send(new CreateBucketCommand({ Bucket: b.name }));
-    } catch (error) {
-      if (!already(error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw error;
-    }
-    resolver.setKnown(b.stackName, b.logicalId, { ref: b.name, attributes: { Arn: b.arn, DomainName: b.domainName, RegionalDomainName: b.regionalDomainName } });
-    record(b, { arn: b.arn });
-  }
-
-  // Queues without a redrive policy first: they are the dead-letter queues the others point at.
-  const queues = [...resources.queues].sort((a, b) => Number(a.redrive !== undefined) - Number(b.redrive !== undefined));
   // The ARN each queue's model gives, to the one the service reported: redrive policies name the model's.
   const reportedArn = new Map<string, string>();
-  for (const q of queues) {
+  const createQueue = async (q: QueueModel): Promise<ProvisionedResource> => {
     const attributes = queueAttributes(q, reportedArn, options.visibilityTimeoutSeconds);
     let url: string;
     try {
@@ -131,36 +133,59 @@ export async function provisionServices(resources: AppResources, resolver: Templ
     const arn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     reportedArn.set(q.arn, arn);
     resolver.setKnown(q.stackName, q.logicalId, { ref: url, attributes: { Arn: arn, QueueName: q.name, QueueUrl: url } });
-    record(q, { arn, url });
-  }
-
-  for (const t of resources.topics) {
-    const arn = (await clients.sns.send(new CreateTopicCommand({ Name: t.name, Attributes: t.fifo ? { FifoTopic: 'true' } : undefined }))).TopicArn!;
-    resolver.setKnown(t.stackName, t.logicalId, { ref: arn, attributes: { TopicArn: arn, TopicName: t.name } });
-    record(t, { arn });
-  }
-
-  for (const s of resources.streams) {
-    try {
-      await clients.kinesis.send(new CreateStreamCommand({ StreamName: s.name, ShardCount: s.shardCount }));
-    } catch (error) {
-      if (!already(error, 'ResourceInUseException')) throw error;
+    return provisioned(q, { arn, url });
+  };
+  // Queues without a redrive policy first: they are the dead-letter queues the others point at.
+  const queues = (async () => {
+    const created = new Map<QueueModel, ProvisionedResource>();
+    for (const wave of [resources.queues.filter((q) => !q.redrive), resources.queues.filter((q) => q.redrive)]) {
+      const done = await settled(wave.map(createQueue));
+      wave.forEach((q, i) => created.set(q, done[i]));
     }
-    const arn = (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s.name }))).StreamDescriptionSummary!.StreamARN!;
-    resolver.setKnown(s.stackName, s.logicalId, { ref: s.name, attributes: { Arn: arn } });
-    record(s, { arn });
-  }
+    return resources.queues.map((q) => created.get(q)!);
+  })();
 
-  for (const b of resources.buses) {
-    try {
-      await clients.events.send(new CreateEventBusCommand({ Name: b.name }));
-    } catch (error) {
-      if (!already(error, 'ResourceAlreadyExistsException')) throw error;
-    }
-    resolver.setKnown(b.stackName, b.logicalId, { ref: b.name, attributes: { Arn: b.arn, Name: b.name } });
-    record(b, { arn: b.arn });
-  }
-  return created;
+  const topics = settled(
+    resources.topics.map(async (t) => {
+      const arn = (await clients.sns.send(new CreateTopicCommand({ Name: t.name, Attributes: t.fifo ? { FifoTopic: 'true' } : undefined }))).TopicArn!;
+      resolver.setKnown(t.stackName, t.logicalId, { ref: arn, attributes: { TopicArn: arn, TopicName: t.name } });
+      return provisioned(t, { arn });
+    }),
+  );
+
+  const streams = settled(
+    resources.streams.map(async (s) => {
+      try {
+        await clients.kinesis.send(new CreateStreamCommand({ StreamName: s.name, ShardCount: s.shardCount }));
+      } catch (error) {
+        if (!already(error, 'ResourceInUseException')) throw error;
+      }
+      const arn = (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s.name }))).StreamDescriptionSummary!.StreamARN!;
+      resolver.setKnown(s.stackName, s.logicalId, { ref: s.name, attributes: { Arn: arn } });
+      return provisioned(s, { arn });
+    }),
+  );
+
+  const buses = settled(
+    resources.buses.map(async (b) => {
+      try {
+        await clients.events.send(new CreateEventBusCommand({ Name: b.name }));
+      } catch (error) {
+        if (!already(error, 'ResourceAlreadyExistsException')) throw error;
+      }
+      resolver.setKnown(b.stackName, b.logicalId, { ref: b.name, attributes: { Arn: b.arn, Name: b.name } });
+      return provisioned(b, { arn: b.arn });
+    }),
+  );
+  return (await settled([tables, buckets, queues, topics, streams, buses])).flat();
+}
+
+/** Promise.all that throws (the first failure) only once every call has settled: none is left running against the services. */
+async function settled<T>(work: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const outcomes = await Promise.allSettled(work);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((o) => (o as PromiseFulfilledResult<T>).value);
 }
 
 /** A queue's attributes for CreateQueue: its model's, with dev's visibility timeout and the dead-letter queue's reported ARN. */
