@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import {
   BucketTrigger,
   EventRuleTrigger,
+  FunctionUrlTrigger,
   HttpApi,
   KinesisTrigger,
   LambdaFunction,
@@ -18,7 +19,13 @@ import {
   TableStreamTrigger,
   TopicTrigger,
   WorkQueue,
+  type PowertoolsOptions,
 } from '../lib';
+
+/** Every example function logs and counts with Powertools for AWS Lambda under one metrics namespace. */
+function powertools(serviceName: string, options: Omit<PowertoolsOptions, 'serviceName' | 'metricsNamespace'> = {}): PowertoolsOptions {
+  return { serviceName, metricsNamespace: 'LambdakitExample', ...options };
+}
 
 /**
  * The example application's stacks: data (table, bucket, queue, topic,
@@ -27,6 +34,8 @@ import {
  */
 export class DataStack extends Stack {
   public readonly table: dynamodb.Table;
+  /** Powertools' idempotency records of POST /orders (partition key `id`, TTL on `expiration`). */
+  public readonly idempotency: dynamodb.Table;
   public readonly uploads: SecureBucket;
   public readonly jobs: WorkQueue;
   public readonly orders: sns.Topic;
@@ -44,6 +53,14 @@ export class DataStack extends Stack {
       stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Records expire by themselves (Powertools writes `expiration`); nothing in them outlives a retry window.
+    this.idempotency = new dynamodb.Table(this, 'Idempotency', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.uploads = new SecureBucket(this, 'Uploads');
     // Visibility: six times the worker's 10 s timeout plus its 1 s batching window, rounded up.
@@ -73,24 +90,33 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { table } = props.data;
+    const { table, idempotency } = props.data;
     this.api = new HttpApi(this, 'Http', { urlOutputId: 'ApiUrl' });
 
-    const hello = new LambdaFunction(this, 'Hello', { entry: 'functions/hello/handler.ts' });
+    const hello = new LambdaFunction(this, 'Hello', { entry: 'functions/hello/handler.ts', powertools: powertools('hello') });
     // The greeting is deliberately public; user and order routes are IAM-authorized.
     this.api.addRoute('GET /hello', hello, { auth: 'none' });
 
-    const users = new LambdaFunction(this, 'GetUser', { entry: 'functions/users/handler.ts' });
+    const users = new LambdaFunction(this, 'GetUser', { entry: 'functions/users/handler.ts', powertools: powertools('users') });
     users.useTable(table, { access: 'read' });
     this.api.addRoute('GET /users/{userId}', users);
 
-    const orders = new LambdaFunction(this, 'CreateOrder', { entry: 'functions/orders/handler.ts' });
+    // Powertools' idempotency utility keeps each order's response in `idempotency` (the option grants its four actions).
+    const orders = new LambdaFunction(this, 'CreateOrder', { entry: 'functions/orders/handler.ts', powertools: powertools('orders', { idempotencyTable: idempotency }) });
     orders.useTable(table, { access: 'readWrite' });
     this.api.addRoute('POST /orders', orders);
 
     // Python, with a package of this repository as its dependency (functions/pricing).
     const quote = new LambdaFunction(this, 'Quote', { entry: 'functions/quote/handler.py' });
     this.api.addRoute('GET /quote', quote, { auth: 'none' });
+
+    // Every order as newline-delimited JSON, streamed (awslambda.streamifyResponse) through an
+    // IAM-authorized function URL in RESPONSE_STREAM mode.
+    const exportOrders = new LambdaFunction(this, 'ExportOrders', {
+      entry: 'functions/export/handler.ts',
+      triggers: [new FunctionUrlTrigger({ invokeMode: lambda.InvokeMode.RESPONSE_STREAM })],
+    });
+    exportOrders.useTable(table, { access: 'read' });
   }
 }
 
@@ -105,7 +131,7 @@ export class ProcessingStack extends Stack {
     const { table, uploads, jobs, orders, clicks, bus } = props.data;
 
     new LambdaFunction(this, 'ProcessImage', {
-      entry: 'functions/images/handler.ts',
+      entry: 'functions/images/handler.ts', powertools: powertools('images'),
       timeout: Duration.seconds(30),
       memorySize: 1024,
       triggers: [new BucketTrigger(uploads, { prefix: 'uploads/' })],
@@ -115,19 +141,19 @@ export class ProcessingStack extends Stack {
       .useTable(table, { access: 'write' });
 
     new LambdaFunction(this, 'Worker', {
-      entry: 'functions/jobs/handler.ts',
+      entry: 'functions/jobs/handler.ts', powertools: powertools('jobs'),
       triggers: [new QueueTrigger(jobs, { batchSize: 10, maxBatchingWindow: Duration.seconds(1) })],
     }).useTable(table, { access: 'write' });
 
     new LambdaFunction(this, 'Cleanup', {
-      entry: 'functions/cleanup/handler.ts',
+      entry: 'functions/cleanup/handler.ts', powertools: powertools('cleanup'),
       timeout: Duration.minutes(5),
       triggers: [new ScheduleTrigger({ schedule: 'rate(1 hour)' })],
     }).useTable(table, { access: 'readWrite' });
 
     const auditFailures = new WorkQueue(this, 'AuditFailures');
     new LambdaFunction(this, 'Audit', {
-      entry: 'functions/audit/handler.ts',
+      entry: 'functions/audit/handler.ts', powertools: powertools('audit'),
       triggers: [new TableStreamTrigger(table, { startingPosition: lambda.StartingPosition.TRIM_HORIZON, onFailure: auditFailures })],
     })
       .useTable(table, { access: 'write' })
@@ -135,18 +161,18 @@ export class ProcessingStack extends Stack {
       .useEventBus(bus);
 
     new LambdaFunction(this, 'Notify', {
-      entry: 'functions/notifications/handler.ts',
+      entry: 'functions/notifications/handler.ts', powertools: powertools('notifications'),
       triggers: [new TopicTrigger(orders)],
     }).useTable(table, { access: 'write' });
 
     new LambdaFunction(this, 'Analytics', {
-      entry: 'functions/analytics/handler.ts',
+      entry: 'functions/analytics/handler.ts', powertools: powertools('analytics'),
       triggers: [new TopicTrigger(orders)],
     }).useTable(table, { access: 'write' });
 
     const clickFailures = new WorkQueue(this, 'ClickFailures');
     new LambdaFunction(this, 'Clicks', {
-      entry: 'functions/clicks/handler.ts',
+      entry: 'functions/clicks/handler.ts', powertools: powertools('clicks'),
       triggers: [
         new KinesisTrigger(clicks, {
           startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -159,7 +185,7 @@ export class ProcessingStack extends Stack {
     }).useTable(table, { access: 'write' });
 
     new LambdaFunction(this, 'RouteOrder', {
-      entry: 'functions/routing/handler.ts',
+      entry: 'functions/routing/handler.ts', powertools: powertools('routing'),
       triggers: [new EventRuleTrigger({ eventBus: bus, eventPattern: { source: ['lambdakit.orders'], detailType: ['order.placed'] } })],
     }).useTable(table, { access: 'write' });
   }

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-
 import type { Context, SNSEvent } from 'aws-lambda';
 import { documentClient, expiresAfterDays, isTransactionConditionFailure } from '../shared/aws';
 import { env } from '../shared/config';
-import { type Logger, logger } from '../shared/log';
+import { type Log, logger, observed } from '../shared/observability';
 import { publishedOrder } from '../shared/orders';
 
 /** How long an order's "counted" marker is kept; SNS redelivers within minutes, so a week is ample. */
@@ -63,7 +63,7 @@ export function dayOf(createdAt: string | undefined, published: string): string 
  * Adds each published order to its day's counter. A message that is not an
  * order throws (see notifications: it ends in the dead-letter queue).
  */
-export async function countOrders(event: SNSEvent, counter: OrderCounter, log: Logger): Promise<number> {
+export async function countOrders(event: SNSEvent, counter: OrderCounter, log: Log): Promise<number> {
   let counted = 0;
   for (const record of event.Records) {
     const order = publishedOrder(record);
@@ -77,6 +77,6 @@ export async function countOrders(event: SNSEvent, counter: OrderCounter, log: L
 
 const db = documentClient();
 
-export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  await countOrders(event, dynamoOrderCounter(db, env('TABLE_NAME')), logger(context.awsRequestId));
-};
+export const handler = observed(async (event: SNSEvent, _context: Context): Promise<void> => {
+  await countOrders(event, dynamoOrderCounter(db, env('TABLE_NAME')), logger);
+});

@@ -6,7 +6,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient, expiresAfterDays, isConditionFailure } from '../shared/aws';
 import { env } from '../shared/config';
-import { type Logger, logger, reason } from '../shared/log';
+import { type Log, logger, observed, reason } from '../shared/observability';
 
 /** Audit entries are kept this long, then the cleanup schedule deletes them. */
 export const AUDIT_RETENTION_DAYS = 90;
@@ -143,7 +143,7 @@ export function placedOrder(record: DynamoDBRecord): PlacedOrder | undefined {
  * handled in order; the first that fails is reported by its sequence number,
  * so Lambda retries from it and the records before it are not redone.
  */
-export async function processStream(event: DynamoDBStreamEvent, deps: AuditDeps, log: Logger): Promise<DynamoDBBatchResponse> {
+export async function processStream(event: DynamoDBStreamEvent, deps: AuditDeps, log: Log): Promise<DynamoDBBatchResponse> {
   for (const record of event.Records) {
     const pk = record.dynamodb?.Keys?.pk?.S ?? '';
     if (!isAudited(pk)) continue;
@@ -165,7 +165,7 @@ export async function processStream(event: DynamoDBStreamEvent, deps: AuditDeps,
 
 const clients: AuditClients = { db: documentClient(), sns: new SNSClient({}), events: new EventBridgeClient({}) };
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+export const handler = observed(async (event: DynamoDBStreamEvent, _context: Context): Promise<DynamoDBBatchResponse> => {
   const config = { tableName: env('TABLE_NAME'), topicArn: env('TOPIC_ARN'), eventBusName: env('EVENT_BUS_NAME') };
-  return processStream(event, awsAuditDeps(clients, config), logger(context.awsRequestId));
-};
+  return processStream(event, awsAuditDeps(clients, config), logger);
+});

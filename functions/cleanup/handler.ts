@@ -2,7 +2,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aw
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { documentClient, type Key } from '../shared/aws';
 import { env } from '../shared/config';
-import { logger } from '../shared/log';
+import { logger, observed } from '../shared/observability';
 
 /** The table operations of the cleanup, behind a seam for tests. */
 export interface ExpiryStore {
@@ -84,8 +84,8 @@ export async function deleteExpired(store: ExpiryStore, nowSeconds: number, opti
 
 const db = documentClient();
 
-export const handler = async (_event: ScheduledEvent | Record<string, unknown>, context: Context): Promise<{ deleted: number }> => {
+export const handler = observed(async (_event: ScheduledEvent | Record<string, unknown>, _context: Context): Promise<{ deleted: number }> => {
   const result = await deleteExpired(dynamoExpiryStore(db, env('TABLE_NAME')), Math.floor(Date.now() / 1000));
-  logger(context.awsRequestId).info('expired items deleted', result);
+  logger.info('expired items deleted', result);
   return { deleted: result.deleted };
-};
+});

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamRecord, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { documentClient } from '../shared/aws';
 import { env } from '../shared/config';
-import { logger } from '../shared/log';
+import { logger, observed } from '../shared/observability';
 
 /** What a window accumulates per shard: clicks per page, and records that were not clicks. */
 export interface ClickState {
@@ -96,9 +96,9 @@ export async function aggregate(event: ClickWindowEvent, store: AggregateStore):
 
 const db = documentClient();
 
-export const handler = async (event: ClickWindowEvent, context: Context): Promise<{ state: ClickState }> => {
+export const handler = observed(async (event: ClickWindowEvent, _context: Context): Promise<{ state: ClickState }> => {
   const result = await aggregate(event, dynamoAggregateStore(db, env('TABLE_NAME')));
-  logger(context.awsRequestId).info('clicks', {
+  logger.info('clicks', {
     windowStart: event.window?.start,
     shardId: event.shardId,
     final: event.isFinalInvokeForWindow,
@@ -106,4 +106,4 @@ export const handler = async (event: ClickWindowEvent, context: Context): Promis
     records: event.Records?.length ?? 0,
   });
   return result;
-};
+});

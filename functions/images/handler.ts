@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, S3Event } from 'aws-lambda';
 import { documentClient } from '../shared/aws';
 import { env } from '../shared/config';
-import { type Logger, logger } from '../shared/log';
+import { type Log, logger, observed } from '../shared/observability';
 import { CorruptImageError, imageInfo } from './image-info';
 
 /** Objects larger than this are rejected without being read. */
@@ -94,7 +94,7 @@ function classify(key: string, object: UploadedObject): ImageRecord {
  * so S3's asynchronous retries are spent only on failures of the services.
  * Writing again for a redelivered event overwrites the same sidecar and record.
  */
-export async function processUpload(bucket: string, key: string, size: number, deps: ImageDeps, log: Logger): Promise<ImageRecord> {
+export async function processUpload(bucket: string, key: string, size: number, deps: ImageDeps, log: Log): Promise<ImageRecord> {
   let record: ImageRecord;
   if (size > MAX_IMAGE_BYTES) {
     record = { key, status: 'REJECTED', size, reason: `larger than ${MAX_IMAGE_BYTES} bytes` };
@@ -113,7 +113,7 @@ export async function processUpload(bucket: string, key: string, size: number, d
 }
 
 /** Every record of the event under uploads/ (other keys are not this function's: a wider notification is ignored). */
-export async function processEvent(event: S3Event, deps: ImageDeps, log: Logger): Promise<ImageRecord[]> {
+export async function processEvent(event: S3Event, deps: ImageDeps, log: Log): Promise<ImageRecord[]> {
   const out: ImageRecord[] = [];
   for (const r of event.Records) {
     const key = decodeS3Key(r.s3.object.key);
@@ -127,6 +127,6 @@ export async function processEvent(event: S3Event, deps: ImageDeps, log: Logger)
 const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) });
 const db = documentClient();
 
-export const handler = async (event: S3Event, context: Context): Promise<void> => {
-  await processEvent(event, awsImageDeps(s3, db, env('TABLE_NAME')), logger(context.awsRequestId));
-};
+export const handler = observed(async (event: S3Event, _context: Context): Promise<void> => {
+  await processEvent(event, awsImageDeps(s3, db, env('TABLE_NAME')), logger);
+});

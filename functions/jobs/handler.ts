@@ -1,36 +1,39 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
 import { documentClient, expiresAfterDays, isConditionFailure } from '../shared/aws';
 import { env } from '../shared/config';
-import { type Logger, logger, reason } from '../shared/log';
+import { type Counter, type Log, logger, MetricUnit, metrics, observed, reason } from '../shared/observability';
 
-export interface Job {
-  readonly jobId: string;
-  readonly type: 'resize' | 'report' | 'email';
-  readonly payload: Record<string, unknown>;
-}
+const ID_MESSAGE = 'jobId must be 1-64 letters, digits, - or _';
+const TYPES = ['resize', 'report', 'email'] as const;
 
-const TYPES = new Set(['resize', 'report', 'email']);
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A job message's body, a JSON object: what the worker accepts. */
+export const JobSchema = z.object(
+  {
+    jobId: z.string({ error: ID_MESSAGE }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: ID_MESSAGE }),
+    type: z.enum(TYPES, { error: `type must be one of ${TYPES.join(', ')}` }),
+    payload: z.record(z.string(), z.unknown(), { error: 'payload must be a JSON object' }).default({}),
+  },
+  { error: 'message body is not a JSON object' },
+);
+
+export type Job = z.infer<typeof JobSchema>;
+
+/** The body as SQS delivers it: JSON text, parsed by Powertools' JSONStringified helper. */
+const JobBodySchema = JSONStringified(JobSchema);
 
 /** Finished jobs are kept this long, then the cleanup schedule deletes them. */
 export const JOB_RETENTION_DAYS = 30;
 
 /** Parses a message body into a job; throws with the reason for a poison message. */
 export function parseJob(body: string): Job {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    throw new Error('message body is not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('message body is not a JSON object');
-  const v = value as Record<string, unknown>;
-  if (typeof v.jobId !== 'string' || !ID.test(v.jobId)) throw new Error('jobId must be 1-64 letters, digits, - or _');
-  if (typeof v.type !== 'string' || !TYPES.has(v.type)) throw new Error(`type must be one of ${[...TYPES].join(', ')}`);
-  const payload = v.payload ?? {};
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new Error('payload must be a JSON object');
-  return { jobId: v.jobId, type: v.type as Job['type'], payload: payload as Record<string, unknown> };
+  const parsed = JobBodySchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(issue.code === 'custom' && issue.message.startsWith('Invalid JSON') ? 'message body is not JSON' : issue.message);
 }
 
 /** Records a finished job once: a redelivered message finds it done and does not count it again. */
@@ -74,27 +77,32 @@ export function runJob(job: Job): Record<string, unknown> {
 }
 
 /**
- * Processes a batch and reports only the failed messages, so SQS deletes the
- * rest; a poison message comes back until the queue's redrive policy moves it
- * to the dead-letter queue after maxReceiveCount receives.
+ * Processes a batch with Powertools' BatchProcessor and reports only the failed
+ * messages, so SQS deletes the rest; a poison message comes back until the
+ * queue's redrive policy moves it to the dead-letter queue after maxReceiveCount
+ * receives. Messages are handled one after another, and a batch where every
+ * message failed is reported as such rather than thrown.
  */
-export async function processBatch(event: SQSEvent, store: JobStore, log: Logger): Promise<SQSBatchResponse> {
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    const receiveCount = record.attributes?.ApproximateReceiveCount;
+export async function processBatch(event: SQSEvent, store: JobStore, log: Log = logger, counter: Counter = metrics, context?: Context): Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  const record = async ({ messageId, body, attributes }: SQSRecord): Promise<void> => {
+    const receiveCount = attributes?.ApproximateReceiveCount;
     try {
-      const job = parseJob(record.body);
+      const job = parseJob(body);
       const outcome = await store.complete(job, runJob(job));
-      log.info('job', { messageId: record.messageId, jobId: job.jobId, outcome, receiveCount });
+      log.info('job', { messageId, jobId: job.jobId, outcome, receiveCount });
+      counter.addMetric(outcome === 'done' ? 'JobCompleted' : 'JobRedelivered', MetricUnit.Count, 1);
     } catch (error) {
-      log.warn('job failed', { messageId: record.messageId, reason: reason(error), receiveCount });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
+      log.warn('job failed', { messageId, reason: reason(error), receiveCount });
+      counter.addMetric('JobFailed', MetricUnit.Count, 1);
+      throw error;
     }
-  }
-  return { batchItemFailures };
+  };
+  return processPartialResponse(event, record, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
 }
 
 const db = documentClient();
 
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processBatch(event, dynamoJobStore(db, env('TABLE_NAME')), logger(context.awsRequestId));
+export const handler = observed(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processBatch(event, dynamoJobStore(db, env('TABLE_NAME')), logger, metrics, context),
+);

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { documentClient, expiresAfterDays, isConditionFailure } from '../shared/aws';
 import { env } from '../shared/config';
-import { type Logger, logger } from '../shared/log';
+import { type Log, logger, observed } from '../shared/observability';
 import { type PublishedOrder, publishedOrder } from '../shared/orders';
 
 /** Notifications are kept this long, then the cleanup schedule deletes them. */
@@ -58,7 +58,7 @@ export function formatNotification(order: PublishedOrder): Notification {
  * not an order throws, so Lambda's asynchronous retries end with it in the
  * function's dead-letter queue (whose alarm tells someone) rather than lost.
  */
-export async function notify(event: SNSEvent, store: NotificationStore, log: Logger): Promise<Notification[]> {
+export async function notify(event: SNSEvent, store: NotificationStore, log: Log): Promise<Notification[]> {
   const saved: Notification[] = [];
   for (const record of event.Records) {
     const notification = formatNotification(publishedOrder(record));
@@ -71,6 +71,6 @@ export async function notify(event: SNSEvent, store: NotificationStore, log: Log
 
 const db = documentClient();
 
-export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  await notify(event, dynamoNotificationStore(db, env('TABLE_NAME')), logger(context.awsRequestId));
-};
+export const handler = observed(async (event: SNSEvent, _context: Context): Promise<void> => {
+  await notify(event, dynamoNotificationStore(db, env('TABLE_NAME')), logger);
+});

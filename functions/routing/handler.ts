@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { documentClient, isConditionFailure } from '../shared/aws';
 import { env } from '../shared/config';
-import { type Logger, logger } from '../shared/log';
+import { type Log, logger, observed } from '../shared/observability';
 import type { PublishedOrder } from '../shared/orders';
 
 export type OrderPlacedEvent = EventBridgeEvent<'order.placed', PublishedOrder>;
@@ -47,7 +47,7 @@ export function dynamoFulfilmentStore(db: DynamoDBDocumentClient, tableName: str
  * an order throws: Lambda's asynchronous retries then put it in the
  * function's dead-letter queue, where it stays visible.
  */
-export async function route(event: OrderPlacedEvent, store: FulfilmentStore, log: Logger): Promise<'requested' | 'duplicate'> {
+export async function route(event: OrderPlacedEvent, store: FulfilmentStore, log: Log): Promise<'requested' | 'duplicate'> {
   const detail = event.detail as Partial<PublishedOrder> | undefined;
   if (typeof detail?.orderId !== 'string' || detail.orderId === '' || typeof detail.customerId !== 'string' || detail.customerId === '') {
     throw new Error(`${event['detail-type']} event ${event.id} has no orderId and customerId`);
@@ -59,6 +59,6 @@ export async function route(event: OrderPlacedEvent, store: FulfilmentStore, log
 
 const db = documentClient();
 
-export const handler = async (event: OrderPlacedEvent, context: Context): Promise<{ outcome: 'requested' | 'duplicate' }> => ({
-  outcome: await route(event, dynamoFulfilmentStore(db, env('TABLE_NAME')), logger(context.awsRequestId)),
-});
+export const handler = observed(async (event: OrderPlacedEvent, _context: Context): Promise<{ outcome: 'requested' | 'duplicate' }> => ({
+  outcome: await route(event, dynamoFulfilmentStore(db, env('TABLE_NAME')), logger),
+}));

@@ -19,7 +19,9 @@ export const metrics = new Metrics();
 export type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** What handler logic counts with: Powertools' Metrics, or a stand-in in tests. */
-export type Counter = Pick<Metrics, 'addMetric'>;
+export interface Counter {
+  addMetric(name: string, unit: Parameters<Metrics['addMetric']>[1], value: number): unknown;
+}
 
 /**
  * Wraps a handler as Powertools' middy middlewares would, without middy: the

@@ -1,9 +1,11 @@
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
 import { documentClient } from '../shared/aws';
 import { env } from '../shared/config';
 import { json } from '../shared/http';
-import { logger } from '../shared/log';
+import { logger, observed } from '../shared/observability';
 
 export interface User {
   readonly userId: string;
@@ -29,12 +31,22 @@ export function dynamoUserStore(db: DynamoDBDocumentClient, tableName: string): 
   };
 }
 
-const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const USER_ID_MESSAGE = 'must be 1-64 letters, digits, - or _';
+
+/** GET /users/{userId}, read with Powertools' HTTP API event schema: the path parameter must be a user id. */
+export const GetUserRequestSchema = APIGatewayProxyEventV2Schema.extend({
+  pathParameters: z.object({ userId: z.string({ error: USER_ID_MESSAGE }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: USER_ID_MESSAGE }) }, { error: USER_ID_MESSAGE }),
+});
 
 /** GET /users/{userId}: the user, 404 with a JSON error when absent, 400 for a malformed id. */
 export async function getUser(event: APIGatewayProxyEventV2, store: UserStore): Promise<APIGatewayProxyStructuredResultV2> {
-  const userId = event.pathParameters?.userId ?? '';
-  if (!USER_ID.test(userId)) return json(400, { message: 'invalid userId', errors: [{ field: 'userId', message: 'must be 1-64 letters, digits, - or _' }] });
+  const parsed = GetUserRequestSchema.safeParse(event);
+  if (!parsed.success) {
+    // Anything but the path parameter wrong means this is not an HTTP API request: a wiring bug, not a 400.
+    if (parsed.error.issues.some((issue) => issue.path[0] !== 'pathParameters')) throw parsed.error;
+    return json(400, { message: 'invalid userId', errors: [{ field: 'userId', message: USER_ID_MESSAGE }] });
+  }
+  const { userId } = parsed.data.pathParameters;
   const user = await store.get(userId);
   if (!user) return json(404, { message: 'user not found', userId });
   return json(200, user);
@@ -42,8 +54,8 @@ export async function getUser(event: APIGatewayProxyEventV2, store: UserStore): 
 
 const db = documentClient();
 
-export const handler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = observed(async (event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const response = await getUser(event, dynamoUserStore(db, env('TABLE_NAME')));
-  logger(context.awsRequestId).info('get user', { userId: event.pathParameters?.userId, status: response.statusCode });
+  logger.info('get user', { userId: event.pathParameters?.userId, status: response.statusCode });
   return response;
-};
+});

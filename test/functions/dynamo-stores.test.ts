@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -15,12 +15,13 @@ import { awsAuditDeps, processStream } from '../../functions/audit/handler';
 import { deleteExpired, dynamoExpiryStore } from '../../functions/cleanup/handler';
 import { awsImageDeps, processEvent } from '../../functions/images/handler';
 import { dynamoJobStore } from '../../functions/jobs/handler';
-import { createOrder, dynamoOrderStore, handler as ordersHandler } from '../../functions/orders/handler';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { createOrder, dynamoOrderStore, handler as ordersHandler, orderPlacer } from '../../functions/orders/handler';
 import { dynamoFulfilmentStore } from '../../functions/routing/handler';
 import { documentClient } from '../../functions/shared/aws';
 import { dynamoUserStore, getUser } from '../../functions/users/handler';
 import { type Moto, startMoto } from '../ops/moto';
-import { httpEvent, lambdaContext, memoryLog, REGION, s3Event, streamEvent, streamRecord } from './events';
+import { httpEvent, lambdaContext, memoryLog, memoryMetrics, REGION, s3Event, streamEvent, streamRecord } from './events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,6 +49,22 @@ async function newTable(): Promise<string> {
   return name;
 }
 
+/** A table as Powertools' DynamoDBPersistenceLayer expects it by default: partition key `id`, TTL on `expiration`. */
+async function newIdempotencyTable(): Promise<string> {
+  const name = `Idempotency${++tableCount}`;
+  const raw = new DynamoDBClient({ region: REGION, endpoint: moto.endpoint, credentials });
+  await raw.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  raw.destroy();
+  return name;
+}
+
 before(async () => {
   moto = await startMoto();
   db = documentClient({ region: REGION, endpoint: moto.endpoint, credentials });
@@ -61,9 +78,12 @@ after(async () => {
 describe('DynamoDB stores against moto', () => {
   it('orders: the same order twice makes one item and the same response; a different body with the id gets 409', async () => {
     const table = await newTable();
-    const store = dynamoOrderStore(db, table);
+    const idempotency = await newIdempotencyTable();
+    const client = new DynamoDBClient({ region: REGION, endpoint: moto.endpoint, credentials });
+    const { log, entries } = memoryLog();
+    const placer = orderPlacer(dynamoOrderStore(db, table), new DynamoDBPersistenceLayer({ tableName: idempotency, awsSdkV3Client: client }), log, memoryMetrics().counter);
     const order = { orderId: 'ord-7', customerId: 'u-1', items: [{ sku: 'book', quantity: 2, unitPrice: 9.99 }] };
-    const post = (payload: unknown, at: string) => createOrder(httpEvent({ method: 'POST', path: '/orders', routeKey: 'POST /orders', body: JSON.stringify(payload) }), store, () => new Date(at));
+    const post = (payload: unknown, at: string) => createOrder(httpEvent({ method: 'POST', path: '/orders', routeKey: 'POST /orders', body: JSON.stringify(payload) }), placer, () => new Date(at));
 
     const first = await post(order, '2026-11-23T03:30:00.000Z');
     const retry = await post(order, '2026-11-23T03:35:00.000Z');
@@ -78,6 +98,11 @@ describe('DynamoDB stores against moto', () => {
       { customerId: items.Items![0].customerId, total: items.Items![0].total, status: items.Items![0].status, createdAt: items.Items![0].createdAt },
       { customerId: 'u-1', total: 19.98, status: 'PLACED', createdAt: '2026-11-23T03:30:00.000Z' },
     );
+    // Powertools' record of the first request holds the response the retry was given.
+    assert.equal(entries.filter((e) => e.message === 'order served from the idempotency store').length, 1);
+    const records = await client.send(new ScanCommand({ TableName: idempotency }));
+    assert.deepEqual(records.Items?.map((i) => i.status.S), ['COMPLETED']);
+    client.destroy();
   });
 
   it('cleanup: deletes the expired items page by page in batches, and only those', async () => {
@@ -97,7 +122,7 @@ describe('DynamoDB stores against moto', () => {
 
   it('the handler entry itself: reads TABLE_NAME and reaches the endpoint in AWS_ENDPOINT_URL, as under lambdakit dev', async () => {
     const table = await newTable();
-    const env = { TABLE_NAME: table, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const env = { TABLE_NAME: table, IDEMPOTENCY_TABLE_NAME: await newIdempotencyTable(), AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
     try {

@@ -15,7 +15,7 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
-import type { Logger } from '../../functions/shared/log';
+import type { Counter, Log } from '../../functions/shared/observability';
 
 export const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -37,11 +37,19 @@ export function lambdaContext(requestId = 'req-1'): Context {
   };
 }
 
-/** A logger that keeps its entries for assertions instead of printing them. */
-export function memoryLog(): { log: Logger; entries: Array<Record<string, unknown>> } {
+/** A stand-in for Powertools' Logger that keeps its entries for assertions instead of printing them. */
+export function memoryLog(): { log: Log; entries: Array<Record<string, unknown>> } {
   const entries: Array<Record<string, unknown>> = [];
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => entries.push({ level, message, ...fields });
-  return { log: { info: push('INFO'), warn: push('WARN'), error: push('ERROR') }, entries };
+  const push = (level: string) => (message: unknown, ...fields: unknown[]) => {
+    entries.push(Object.assign({ level, message }, ...fields.filter((f) => typeof f === 'object')));
+  };
+  return { log: { info: push('INFO'), warn: push('WARN'), error: push('ERROR') } as Log, entries };
+}
+
+/** A stand-in for Powertools' Metrics that keeps what was added. */
+export function memoryMetrics(): { counter: Counter; added: Array<{ name: string; unit: string; value: number }> } {
+  const added: Array<{ name: string; unit: string; value: number }> = [];
+  return { counter: { addMetric: (name, unit, value) => added.push({ name, unit, value }) }, added };
 }
 
 export interface HttpRequest {

@@ -6,7 +6,10 @@
  */
 import type { ExpiryStore } from '../../functions/cleanup/handler';
 import type { Key } from '../../functions/shared/aws';
-import type { OrderStore, StoredOrder } from '../../functions/orders/handler';
+import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
+import type { OrderResponse, OrderStore } from '../../functions/orders/handler';
+import type { Order } from '../../functions/orders/order';
 import type { User, UserStore } from '../../functions/users/handler';
 
 export function memoryUserStore(users: User[]): UserStore {
@@ -14,17 +17,46 @@ export function memoryUserStore(users: User[]): UserStore {
   return { get: async (userId) => byId.get(userId) };
 }
 
-export function memoryOrderStore(): OrderStore & { readonly items: Map<string, StoredOrder> } {
-  const items = new Map<string, StoredOrder>();
+/** Order items by id; a put never replaces one, as the conditional put does. */
+export function memoryOrderStore(): OrderStore & { readonly items: Map<string, { order: Order; response: OrderResponse }> } {
+  const items = new Map<string, { order: Order; response: OrderResponse }>();
   return {
     items,
-    async create(stored) {
-      const existing = items.get(stored.order.orderId);
-      if (existing) return { created: false, existing };
-      items.set(stored.order.orderId, stored);
-      return { created: true };
+    async put(order, response) {
+      if (items.has(order.orderId)) return 'exists';
+      items.set(order.orderId, { order, response });
+      return 'created';
     },
   };
+}
+
+/**
+ * Powertools' idempotency records in a map, with the DynamoDB layer's semantics:
+ * a put fails while an unexpired record holds the key (handing it back, as
+ * ReturnValuesOnConditionCheckFailure does), updates and deletes always apply.
+ */
+export class MemoryPersistenceLayer extends BasePersistenceLayer {
+  public readonly records = new Map<string, IdempotencyRecord>();
+
+  protected async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
+    const record = this.records.get(idempotencyKey);
+    if (!record) throw new IdempotencyItemNotFoundError();
+    return record;
+  }
+
+  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const existing = this.records.get(record.idempotencyKey);
+    if (existing && !existing.isExpired()) throw new IdempotencyItemAlreadyExistsError(`record exists for ${record.idempotencyKey}`, existing);
+    this.records.set(record.idempotencyKey, record);
+  }
+
+  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.set(record.idempotencyKey, record);
+  }
+
+  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    this.records.delete(record.idempotencyKey);
+  }
 }
 
 export interface ExpiringItem extends Key {
