@@ -6,6 +6,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@a
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { DevServer } from '../../lib/dev/dev';
 import { PROJECT_ROOT } from '../helpers';
 
@@ -102,6 +103,24 @@ test('POST /orders stores the order once; its stream record produces the audit e
     return r.Items?.find((i) => JSON.stringify(i).includes('ORDER#e2e-1'));
   });
   assert.equal(audit.eventName.S, 'INSERT');
+});
+
+test('the ExportOrders function URL (RESPONSE_STREAM) streams every order as NDJSON with the headers its handler set', async () => {
+  const table = resource('AWS::DynamoDB::Table', 'Table');
+  for (const orderId of ['e2e-export-1', 'e2e-export-2']) {
+    const item = { pk: `ORDER#${orderId}`, sk: 'ORDER', type: 'order', orderId, customerId: 'c-x', total: 8, currency: 'EUR', status: 'PLACED', createdAt: new Date().toISOString() };
+    await ddb.send(new PutItemCommand({ TableName: table, Item: marshall(item) }));
+  }
+  const res = await fetch(`${dev.gateway!.url}/url/Api/ExportOrders/`);
+  assert.equal(res.status, 200);
+  // Set by awslambda.HttpResponseStream.from in the handler, and sent as a chunked stream.
+  assert.equal(res.headers.get('content-type'), 'application/x-ndjson');
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  assert.equal(res.headers.get('transfer-encoding'), 'chunked');
+  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { orderId: string; total: number; status: string });
+  for (const orderId of ['e2e-export-1', 'e2e-export-2']) {
+    assert.deepEqual(lines.filter((l) => l.orderId === orderId).map((l) => [l.total, l.status]), [[8, 'PLACED']], orderId);
+  }
 });
 
 test('an image uploaded under uploads/ produces its processed record and sidecar', async () => {
