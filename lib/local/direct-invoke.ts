@@ -1,6 +1,7 @@
 import { LambdakitError } from '../errors';
 import { logTail } from './invoke-api';
 import { ResolveError, type LocalRuntime, type ResolvedTarget } from './runtime';
+import type { ResponseStreamListener } from './environment';
 
 export interface LocalInvokeOptions {
   /** `$LATEST`, a version or an alias; also accepted as `name:qualifier`. @default '$LATEST' */
@@ -11,6 +12,8 @@ export interface LocalInvokeOptions {
   readonly clientContext?: Record<string, unknown>;
   /** Who invoked, for the reports and logs (e.g. `sqs:orders`). @default 'invoke' */
   readonly trigger?: string;
+  /** Takes a streaming handler's response chunk by chunk, as it is written (the payload still gathers all of it). */
+  readonly stream?: ResponseStreamListener;
 }
 
 /** What an in-process invocation returns: the same facts the Invoke API puts in its response. */
@@ -67,6 +70,7 @@ export async function invokeDirect(runtime: LocalRuntime, name: string, payload:
   const outcome = await runtime.invoke(target, body, {
     trigger: options.trigger ?? 'invoke',
     clientContext: options.clientContext ? JSON.stringify(options.clientContext) : undefined,
+    stream: options.stream,
   });
   return {
     statusCode: 200,

@@ -34,9 +34,18 @@ export async function invokeLocal(options: InvokeLocalOptions): Promise<LocalInv
   try {
     const fn = resolveTarget(runtime, options.function, undefined).fn;
     const qualifier = options.qualifier ?? (options.function.includes(':') ? undefined : fn.aliases[0]?.name);
+    // A streaming handler's response (awslambda.streamifyResponse) is written as it arrives, raw, as
+    // `aws lambda invoke-with-response-stream` gives its chunks (an HttpResponseStream's prelude included).
+    let streamed: Buffer | undefined;
+    const stream = {
+      chunk: (chunk: Buffer) => {
+        streamed = chunk.length ? chunk : (streamed ?? chunk);
+        stdout.write(chunk);
+      },
+    };
     let result: LocalInvokeResult;
     try {
-      result = await invokeDirect(runtime, options.function, payload, { qualifier, trigger: 'cli' });
+      result = await invokeDirect(runtime, options.function, payload, { qualifier, trigger: 'cli', stream });
     } catch (error) {
       if (error instanceof ThrottledError) {
         throw new LambdakitError(`${fn.constructPath} cannot run: ${error.message}`, { code: 'TooManyRequests', path: fn.constructPath, hint: 'its reserved concurrency is 0; raise it to run the function' });
@@ -44,7 +53,8 @@ export async function invokeLocal(options: InvokeLocalOptions): Promise<LocalInv
       throw error;
     }
     stderr.write(result.log);
-    stdout.write(result.payload.endsWith('\n') ? result.payload : `${result.payload}\n`);
+    if (streamed === undefined) stdout.write(result.payload.endsWith('\n') ? result.payload : `${result.payload}\n`);
+    else if (streamed.length === 0 || streamed[streamed.length - 1] !== 0x0a) stdout.write('\n');
     if (result.functionError) {
       let detail = '';
       try {

@@ -2,10 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { InvokeCommand, InvokeWithResponseStreamCommand, LambdaClient, type InvokeWithResponseStreamCompleteEvent } from '@aws-sdk/client-lambda';
 import { readAssembly } from '../../lib/assembly/read';
 import { LocalLambda } from '../../lib/local';
+import { invokeLocal } from '../../lib/local/invoke-local';
 import { writeAssembly } from './fixture';
 
 // Waits for the test to create `event.signal`: the test does so once it has seen the first chunk,
@@ -116,4 +118,26 @@ test('a streamed response past its size limit fails with Function.ResponseSizeTo
   const next = await streamInvoke('Local/Streams', {});
   assert.equal(next.chunks.join(''), 'first,second,third');
   assert.equal(next.complete?.ErrorCode, undefined);
+});
+
+test('invoke --local writes a streaming handler\'s response to stdout as it arrives; a buffered one after it returns', async () => {
+  const signal = path.join(signals, 'cli.signal');
+  const eventFile = path.join(signals, 'cli-event.json');
+  fs.writeFileSync(eventFile, JSON.stringify({ signal }));
+  const written: string[] = [];
+  // The handler writes its second chunk only once the first reached stdout.
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString('utf8'));
+      if (written.join('') === 'first,') fs.writeFileSync(signal, '');
+      done();
+    },
+  });
+  const stderr = new Writable({ write: (_chunk, _encoding, done) => done() });
+  await invokeLocal({ function: 'Local/Streams', app: dir, event: eventFile, reportsFile: false, stdout, stderr });
+  assert.deepEqual(written, ['first,', 'second,', 'third', '\n']);
+
+  written.length = 0;
+  await invokeLocal({ function: 'Local/Buffered', app: dir, reportsFile: false, stdout, stderr });
+  assert.deepEqual(written, ['{"buffered":true}\n']);
 });
