@@ -6,6 +6,11 @@ export interface LogEvent {
 }
 
 const APP_FIELDS = new Set(['timestamp', 'time', 'level', 'levelname', 'requestId', 'AWSRequestId', 'message', 'msg', 'errorType', 'errorMessage', 'stackTrace', 'type']);
+/**
+ * Keys Powertools' Logger adds to every line: the request id is shown as such, the rest
+ * (the same on every line of a function, or known from the line's prefix) is left out.
+ */
+const POWERTOOLS_FIELDS = new Set(['function_request_id', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'sampling_rate', 'xray_trace_id']);
 
 function short(requestId: unknown): string {
   return typeof requestId === 'string' && requestId ? requestId.slice(0, 8) : '-';
@@ -41,9 +46,12 @@ function number(value: string | undefined): string | undefined {
 }
 
 /**
- * One log event as one readable line: JSON application logs as `time level
- * request message`, REPORT lines (text or `platform.report`) summarised,
- * END lines dropped (undefined), anything else as it came.
+ * One log event as one readable line: JSON application logs (Lambda's own and
+ * Powertools' Logger's) as `time level request message key=value...`, CloudWatch
+ * embedded-metric-format records as `time  metric <Namespace> <Name>=<value> <Unit>
+ * {dim=val}` (one line per metric), REPORT lines (text or `platform.report`)
+ * summarised, END lines dropped (undefined), anything else as it came.
+ * `lambdakit logs` and `lambdakit dev` both print through it.
  */
 export function formatLogEvent(event: LogEvent): string | undefined {
   const message = (event.message ?? '').trimEnd();
@@ -78,7 +86,44 @@ export function formatLogEvent(event: LogEvent): string | undefined {
   return `${time}  ${message}`;
 }
 
+/** `reason="not JSON"`, `count=3`, `items=[1,2]`: one key=value per field, quoted only where needed. */
+function keyValues(fields: Record<string, unknown>): string {
+  return Object.entries(fields)
+    .map(([key, value]) => {
+      const text = typeof value === 'string' ? (/^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)) : JSON.stringify(value);
+      return `${key}=${text}`;
+    })
+    .join(' ');
+}
+
+interface EmfDirective {
+  readonly Namespace?: unknown;
+  readonly Dimensions?: unknown;
+  readonly Metrics?: unknown;
+}
+
+/** An embedded-metric-format record (`_aws.CloudWatchMetrics`): one line per metric with its value(s), unit and dimensions. */
+function formatMetrics(record: Record<string, unknown>, fallbackTime: string): string | undefined {
+  const aws = record._aws as { Timestamp?: unknown; CloudWatchMetrics?: unknown } | undefined;
+  if (!aws || !Array.isArray(aws.CloudWatchMetrics)) return undefined;
+  const time = typeof aws.Timestamp === 'number' ? new Date(aws.Timestamp).toISOString() : fallbackTime;
+  const lines: string[] = [];
+  for (const directive of aws.CloudWatchMetrics as EmfDirective[]) {
+    const names = [...new Set((Array.isArray(directive.Dimensions) ? directive.Dimensions : []).flat().map(String))];
+    const dimensions = names.map((name) => `${name}=${String(record[name] ?? '')}`).join(', ');
+    for (const metric of Array.isArray(directive.Metrics) ? (directive.Metrics as Array<{ Name?: unknown; Unit?: unknown }>) : []) {
+      const name = String(metric.Name ?? '?');
+      const value = record[name];
+      const shown = Array.isArray(value) ? value.join(',') : String(value ?? '?');
+      lines.push(`${time}  metric ${String(directive.Namespace ?? '-')} ${name}=${shown} ${String(metric.Unit ?? 'None')}${dimensions ? ` {${dimensions}}` : ''}`);
+    }
+  }
+  return lines.length ? lines.join('\n') : undefined;
+}
+
 function formatJson(record: Record<string, unknown>, fallbackTime: string): string | undefined {
+  const metrics = formatMetrics(record, fallbackTime);
+  if (metrics !== undefined) return metrics;
   const type = typeof record.type === 'string' ? record.type : undefined;
   if (type?.startsWith('platform.')) {
     const time = typeof record.time === 'string' ? record.time : fallbackTime;
@@ -92,15 +137,23 @@ function formatJson(record: Record<string, unknown>, fallbackTime: string): stri
   }
   const time = typeof record.timestamp === 'string' ? record.timestamp : typeof record.time === 'string' ? record.time : fallbackTime;
   const level = String(record.level ?? record.levelname ?? '-').toUpperCase();
-  const requestId = record.requestId ?? record.AWSRequestId;
+  const requestId = record.requestId ?? record.AWSRequestId ?? record.function_request_id;
   const body = record.message ?? record.msg;
   let text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   if (record.errorType !== undefined || record.errorMessage !== undefined) {
     text += `${text ? ' ' : ''}${String(record.errorType ?? 'Error')}: ${String(record.errorMessage ?? '')}`;
   }
-  const extra = Object.fromEntries(Object.entries(record).filter(([k]) => !APP_FIELDS.has(k)));
-  if (Object.keys(extra).length > 0) text += `${text ? ' ' : ''}${JSON.stringify(extra)}`;
-  if (Array.isArray(record.stackTrace)) text += `\n${record.stackTrace.map((s) => `    ${String(s).trim()}`).join('\n')}`;
+  // Powertools' Logger puts an Error given to it under `error` (name, message, stack).
+  const error = record.error as { name?: unknown; message?: unknown; stack?: unknown } | undefined;
+  const loggedError = typeof error === 'object' && error !== null && typeof error.message === 'string';
+  if (loggedError) text += `${text ? ' ' : ''}${String(error.name ?? 'Error')}: ${error.message as string}`;
+  const powertools = 'function_request_id' in record || 'sampling_rate' in record;
+  const extra = Object.fromEntries(
+    Object.entries(record).filter(([k]) => !APP_FIELDS.has(k) && !(powertools && POWERTOOLS_FIELDS.has(k)) && !(loggedError && k === 'error')),
+  );
+  if (Object.keys(extra).length > 0) text += `${text ? ' ' : ''}${keyValues(extra)}`;
+  const stack = Array.isArray(record.stackTrace) ? record.stackTrace.map(String) : loggedError && typeof error.stack === 'string' ? error.stack.split('\n') : [];
+  if (stack.length) text += `\n${stack.map((s) => `    ${s.trim()}`).join('\n')}`;
   return line(time, level, requestId, text);
 }
 

@@ -37,6 +37,53 @@ describe('formatLogEvent', () => {
   });
 });
 
+describe('formatLogEvent on what Powertools for AWS Lambda writes', () => {
+  /** Runs the example worker's batch logic with the real Logger and Metrics (as the handler does) and captures what they print. */
+  async function workerOutput(): Promise<string[]> {
+    Object.assign(process.env, { POWERTOOLS_SERVICE_NAME: 'jobs', POWERTOOLS_METRICS_NAMESPACE: 'LambdakitExample', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
+    const { logger, metrics, observed } = await import('../../functions/shared/observability');
+    const { processBatch } = await import('../../functions/jobs/handler');
+    const { lambdaContext, sqsEvent, sqsRecord } = await import('../functions/events');
+    const handler = observed((event: Parameters<typeof processBatch>[0], context) => processBatch(event, { complete: async () => 'done' }, logger, metrics, context));
+    // Logger writes warnings and errors to stderr, the rest to stdout; Lambda sends both to the log group.
+    const lines: string[] = [];
+    const [stdout, stderr] = [process.stdout.write, process.stderr.write];
+    const capture = ((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    }) as typeof process.stdout.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    try {
+      await handler(sqsEvent(sqsRecord('m-good', JSON.stringify({ jobId: 'j1', type: 'report' })), sqsRecord('m-poison', '{oops', 3)), lambdaContext('c6af9ac6-7b61-11e6-9a41-93e8deadbeef'));
+    } finally {
+      process.stdout.write = stdout;
+      process.stderr.write = stderr;
+    }
+    return lines;
+  }
+
+  it('shows Logger lines as level, request, message and their own fields, and EMF records as metrics, never raw JSON', async () => {
+    const raw = await workerOutput();
+    assert.ok(raw.some((l) => l.includes('"_aws"')) && raw.some((l) => l.includes('"function_request_id"')), 'captured Powertools\' own JSON');
+    const shown = raw.flatMap((l) => formatLogEvent({ timestamp, message: l })?.split('\n') ?? []).map((l) => l.replace(/^\S+Z {2}/, '<time>  '));
+    assert.deepEqual(shown, [
+      '<time>  metric LambdakitExample ColdStart=1 Count {service=jobs}',
+      '<time>  INFO   c6af9ac6  job messageId=m-good jobId=j1 outcome=done receiveCount=1',
+      '<time>  WARN   c6af9ac6  job failed messageId=m-poison reason="message body is not JSON" receiveCount=3',
+      '<time>  metric LambdakitExample JobCompleted=1 Count {service=jobs}',
+      '<time>  metric LambdakitExample JobFailed=1 Count {service=jobs}',
+    ]);
+  });
+
+  it('shows an Error given to Logger as its type and message with the stack below, and every value of a repeated metric', () => {
+    const error = JSON.stringify({ level: 'ERROR', message: 'audit failed', timestamp: '2026-11-30T12:21:31.696Z', service: 'audit', cold_start: false, function_request_id: 'abcdef12-0000', sampling_rate: 0, error: { name: 'TypeError', location: 'index.ts:9', message: 'boom', stack: 'TypeError: boom\n    at handler (index.ts:9:32)' } });
+    assert.equal(formatLogEvent({ timestamp, message: error }), '2026-11-30T12:21:31.696Z  ERROR  abcdef12  audit failed TypeError: boom\n    TypeError: boom\n    at handler (index.ts:9:32)');
+    const emf = JSON.stringify({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: 'Shop', Dimensions: [['service', 'env']], Metrics: [{ Name: 'Latency', Unit: 'Milliseconds' }] }] }, service: 'orders', env: 'dev', Latency: [12, 30.5] });
+    assert.equal(formatLogEvent({ timestamp, message: emf }), '2025-01-02T03:04:05.678Z  metric Shop Latency=12,30.5 Milliseconds {service=orders, env=dev}');
+  });
+});
+
 describe('parseSince', () => {
   it('takes durations and dates', () => {
     assert.equal(parseSince('10m', 1_000_000), 400_000);
