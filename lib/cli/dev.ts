@@ -22,6 +22,8 @@ export function registerDev(program: Argv): Argv {
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
         .option('drain-timeout', { type: 'number', default: DEFAULT_DRAIN_SECONDS, describe: 'On Ctrl-C, seconds running invocations get to finish before they are stopped (a second Ctrl-C stops at once); unfinished Event invocations resume on the next start' })
         .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name on the gateway and the Invoke API (repeatable; .example.com allows its subdomains too). Only loopback names and the --host address are accepted otherwise, so web pages cannot reach them' })
+        .option('console', { type: 'boolean', default: true, describe: 'Serve the web console: invocations live, invoke and replay, dead letters and redrive, resources (--no-console to turn off)' })
+        .option('console-port', { type: 'number', default: 3002, describe: 'Web console port (0: a free one)' })
         .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' })
         .example('$0 dev', 'The app of cdk.json: gateway on :3000, Invoke API on :3001, moto for the services')
         .example('$0 dev --app "npx tsx bin/app.ts" --fast-retries', '')
@@ -54,6 +56,7 @@ export function registerDev(program: Argv): Argv {
         reportsFile: args.reports ? undefined : false,
         maxEnvironments: args.maxEnvironments,
         allowedHosts: args.allowHost,
+        console: args.console ? { port: args.consolePort } : false,
       });
       const readyMs = performance.now() - started;
       if (args.json) process.stdout.write(`${JSON.stringify({ ...dev.summaryJson(), readyMs: Math.round(readyMs) })}\n`);

@@ -24,6 +24,9 @@ import { readWiring, type AppWiring, type FunctionTarget, type QueueMappingWirin
 import type { LocalEventSourceMapping } from '../local/lambda-api';
 import { scheduledEvent, schedulerPayload } from '../events';
 import { formatLogEvent } from '../ops/log-format';
+import type { ConsoleBackend } from './console/backend';
+import { InvocationHistory } from './console/history';
+import { ConsoleServer } from './console/server';
 
 export interface DevOptions {
   /** Directory holding cdk.json. @default process.cwd() */
@@ -96,6 +99,12 @@ export interface DevOptions {
    * @default - two per CPU, at least 4 and at most 16 (defaultDevEnvironments)
    */
   readonly maxEnvironments?: number;
+  /**
+   * Serve the web console (invocations live, invoke and replay, dead letters, resources) on
+   * `port` (0: a free one), guarded like the gateway; false or absent serves none.
+   * @default - no console (the CLI serves one on 3002 unless --no-console)
+   */
+  readonly console?: { readonly port?: number } | false;
 }
 
 /**
@@ -149,7 +158,8 @@ export class DevServer {
     motoReady?.catch(() => undefined);
     let prepared: Awaited<ReturnType<typeof prepareAssembly>>;
     try {
-      for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)']] as const) {
+      const consolePort = options.console ? (options.console.port ?? 3002) : 0;
+      for (const [p, what] of [[port, '--port (HTTP gateway)'], [lambdaPort, '--lambda-port (Invoke API)'], [consolePort, '--console-port (dev console)']] as const) {
         if (p !== 0 && !(await portFree(p, host))) {
           throw new LambdakitError(`port ${p} on ${host} is already in use (${what}); is another lambdakit dev running?`, { code: 'PortInUse', value: p, hint: 'stop the other process or choose another port' });
         }
@@ -181,6 +191,9 @@ export class DevServer {
   public servicesEndpoint = '';
   public local?: LocalLambda;
   public gateway?: Gateway;
+  /** The web console (when `console` is set) and the invocations it shows. */
+  public console?: ConsoleServer;
+  public readonly history?: InvocationHistory;
   public resources: ProvisionedResource[] = [];
   private clients?: ServiceClients;
   private streamsClient?: DynamoDBStreamsClient;
@@ -215,6 +228,7 @@ export class DevServer {
     this.err = options.err ?? process.stderr;
     this.color = !options.json && (options.color ?? Boolean((this.out as NodeJS.WriteStream).isTTY));
     this.failure = new Promise((resolve) => (this.fail = resolve));
+    if (options.console) this.history = new InvocationHistory();
   }
 
   private paint(color: keyof typeof COLORS, text: string): string {
@@ -299,6 +313,11 @@ export class DevServer {
       invokeStream: (route, event, stream) => this.invokeStreaming(routeTargets.get(route)!, event, `${route.method} ${route.path}`, stream),
     });
     phase('gateway', since);
+    if (this.options.console) {
+      since = performance.now();
+      this.console = await ConsoleServer.start({ backend: this.consoleBackend(), history: this.history!, port: this.options.console.port ?? 3002, host, allowedHosts: this.options.allowedHosts });
+      phase('console', since);
+    }
     since = performance.now();
     await this.startTriggers(invoker, resolver);
     phase('triggers', since);
@@ -321,6 +340,22 @@ export class DevServer {
       if (error instanceof ThrottledError) return { payload: JSON.stringify({ errorType: 'TooManyRequestsException', errorMessage: error.message }), functionError: 'Throttled' };
       throw error;
     }
+  }
+
+  /** What the console reads and runs: the app's model, the runtime, the local services. */
+  private consoleBackend(): ConsoleBackend {
+    const runtime = this.local!.runtime;
+    return {
+      functions: this.assembly.functions,
+      resources: this.appResources,
+      wiring: this.wiring,
+      provisioned: this.resources,
+      clients: this.clients!,
+      resolve: (stackName, value) => this.resolver.resolve(stackName, value),
+      environmentsOf: (fn) => runtime.environmentsOf(fn),
+      invoke: (functionPath, qualifier, payload, trigger) => runtime.invoke(runtime.resolve(functionPath, qualifier), payload, { trigger, waitForEnvironment: true }),
+      invokeAsync: (functionPath, qualifier, payload, trigger) => runtime.invokeAsync(runtime.resolve(functionPath, qualifier), payload, trigger),
+    };
   }
 
   /** The invoker the gateway, pollers and bridges share: the local runtime, by construct path. */
@@ -476,7 +511,12 @@ export class DevServer {
   }
 
   private logInvocation(entry: InvocationLogEntry): void {
-    this.out.write(invocationLine(entry, { json: this.options.json, reportsItemFailures: (queue) => this.partialBatchQueues.has(queue), paint: (color, text) => this.paint(color, text) }));
+    const reportsItemFailures = (queue: string) => this.partialBatchQueues.has(queue);
+    this.out.write(invocationLine(entry, { json: this.options.json, reportsItemFailures, paint: (color, text) => this.paint(color, text) }));
+    if (this.history) {
+      const { status, text } = invocationStatus(entry, reportsItemFailures);
+      this.history.record({ entry, status, statusText: text });
+    }
   }
 
   /** Queues whose mappings report batch item failures (by name): only their responses' failures count. */
@@ -516,6 +556,7 @@ export class DevServer {
       ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
       `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
       ...this.wiring.unsupported.map((u) => `  not local       ${u}`),
+      ...(this.console ? [`  console         ${this.console.url}  (invocations live, invoke and replay, dead letters, resources; --no-console to turn off)`] : []),
       ...(this.watcher ? [`  watching        sources of ${this.watcher.functionCount} functions; saving one rebuilds only the functions that import it`] : []),
     ];
     return `${lines.join('\n')}\n`;
@@ -528,6 +569,7 @@ export class DevServer {
       bootMs: this.bootPhases,
       gateway: this.gateway!.url,
       lambda: this.local!.url,
+      ...(this.console ? { console: this.console.url } : {}),
       maxEnvironments: this.maxEnvironments,
       services: this.servicesEndpoint,
       routes: this.wiring.routes.map((r) => ({ method: r.method, path: r.path, kind: r.kind, stage: r.stage, function: r.target.fn.constructPath })),
@@ -545,11 +587,13 @@ export class DevServer {
     const deadline = Date.now() + drainMs;
     const connections = connectionsDeadline(options.signal);
     const gateway = this.gateway?.close(connections.signal);
+    const console = this.console?.close(connections.signal);
     // Pollers finish the batch they are running (a message not finished comes back after its visibility timeout).
     await untilDeadline(Promise.all(this.workers.map((w) => w.stop().catch(() => undefined))), deadline, options.signal);
     const report = this.local ? await this.local.close({ drainMs: Math.max(0, deadline - Date.now()), signal: options.signal }) : { undelivered: 0, kept: 0, requestIds: [] };
     connections.expire();
     await gateway;
+    await console;
     this.watcher?.removeStaged();
     this.clients?.destroy();
     this.streamsClient?.destroy();
@@ -600,6 +644,26 @@ function partialBatch(entry: InvocationLogEntry, reportsItemFailures: (queue: st
   return { failed: Math.min(failures.length, batch.size), size: batch.size };
 }
 
+/** How an invocation ended, as dev's log line and the console show it: ok, partial (an SQS batch with failed items) or error. */
+export interface InvocationStatus {
+  readonly status: 'ok' | 'partial' | 'error';
+  /** `ok`, the error type, or `partial 1/10 failed`. */
+  readonly text: string;
+  readonly failedItems?: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * The status of one invocation: `ok`, the error type, or — for an SQS batch whose response
+ * reported failed items (`reportsItemFailures(queue)`) — partial.
+ */
+export function invocationStatus(entry: InvocationLogEntry, reportsItemFailures: (queue: string) => boolean): InvocationStatus {
+  const o = entry.outcome;
+  const partial = partialBatch(entry, reportsItemFailures);
+  if (partial) return { status: 'partial', text: `partial ${partial.failed}/${partial.size} failed`, failedItems: partial.failed, batchSize: partial.size };
+  return o.ok ? { status: 'ok', text: 'ok' } : { status: 'error', text: o.errorType ?? 'error' };
+}
+
 /**
  * Dev's line for one invocation: `ok`, the error type, or — for an SQS batch whose response
  * reported failed items — `partial 1/10 failed` (`--json`: status `partial`, failedItems, batchSize).
@@ -611,14 +675,13 @@ export function invocationLine(
   const o = entry.outcome;
   const paint = options.paint ?? ((_color: keyof typeof COLORS, text: string) => text);
   const now = options.now ?? new Date();
-  const partial = partialBatch(entry, options.reportsItemFailures);
-  const status = partial ? `partial ${partial.failed}/${partial.size} failed` : o.ok ? 'ok' : (o.errorType ?? 'error');
+  const { status, text, failedItems, batchSize } = invocationStatus(entry, options.reportsItemFailures);
   if (options.json) {
-    return `${JSON.stringify({ type: 'invocation', time: now.toISOString(), function: entry.fn.constructPath, version: entry.version, trigger: entry.trigger, durationMs: Number(o.durationMs.toFixed(2)), cold: o.cold, initDurationMs: o.initDurationMs, status: partial ? 'partial' : status, ...(partial ? { failedItems: partial.failed, batchSize: partial.size } : {}), requestId: o.requestId })}\n`;
+    return `${JSON.stringify({ type: 'invocation', time: now.toISOString(), function: entry.fn.constructPath, version: entry.version, trigger: entry.trigger, durationMs: Number(o.durationMs.toFixed(2)), cold: o.cold, initDurationMs: o.initDurationMs, status: status === 'partial' ? 'partial' : text, ...(status === 'partial' ? { failedItems, batchSize } : {}), requestId: o.requestId })}\n`;
   }
   const time = now.toISOString().slice(11, 19);
   const start = o.cold ? paint('yellow', `cold ${o.initDurationMs?.toFixed(0) ?? '?'} ms`) : paint('dim', 'warm');
-  const painted = paint(partial ? 'yellow' : o.ok ? 'green' : 'red', status);
+  const painted = paint(status === 'partial' ? 'yellow' : status === 'ok' ? 'green' : 'red', text);
   return `${paint('dim', time)}  ${paint('cyan', entry.fn.constructPath.padEnd(24))}  ${entry.trigger.padEnd(28)}  ${o.durationMs.toFixed(1).padStart(7)} ms  ${start}  ${painted}\n`;
 }
 

@@ -80,6 +80,12 @@ export interface InvocationOutcome {
   readonly payload: Buffer;
   readonly errorType?: string;
   readonly log: string;
+  /**
+   * The log with the platform lines (START, END, REPORT) that the function's system log level
+   * left out of `log`, for local tools (dev's console shows START to REPORT).
+   * @default - nothing was left out: `log` is the whole log
+   */
+  readonly fullLog?: string;
   readonly durationMs: number;
   readonly billedDurationMs: number;
   readonly initDurationMs?: number;
@@ -158,6 +164,8 @@ interface Current {
   readonly request: InvocationRequest;
   readonly resolve: (outcome: InvocationOutcome) => void;
   readonly log: string[];
+  /** Platform lines the system log level kept out of `log`, each with the position it would have had there. */
+  readonly leftOut: Array<readonly [number, string]>;
   readonly cold: boolean;
   deliveredAt?: number;
   timer?: NodeJS.Timeout;
@@ -320,7 +328,7 @@ export class ExecutionEnvironment {
       this.invocations++;
       const log = cold ? this.initLog : [];
       this.initLog = [];
-      this.current = { request, resolve, log, cold, done: false };
+      this.current = { request, resolve, log, leftOut: [], cold, done: false };
       this.platformLine(`START RequestId: ${request.requestId} Version: ${this.spec.version}\n`);
       if (this.state !== 'starting') this.state = 'busy';
       if (this.waiting) {
@@ -363,7 +371,10 @@ export class ExecutionEnvironment {
    * newline is ended first, as CloudWatch keeps the two apart.
    */
   private platformLine(text: string, level: keyof typeof SYSTEM_LEVELS = 'INFO'): void {
-    if (this.spec.systemLogLevel && SYSTEM_LEVELS[level] < SYSTEM_LEVELS[this.spec.systemLogLevel]) return;
+    if (this.spec.systemLogLevel && SYSTEM_LEVELS[level] < SYSTEM_LEVELS[this.spec.systemLogLevel]) {
+      this.current?.leftOut.push([this.current.log.length, text]);
+      return;
+    }
     const log = this.current?.log;
     if (log && log.length > 0 && !log[log.length - 1].endsWith('\n')) log.push('\n');
     if (this.midLine) {
@@ -570,6 +581,7 @@ export class ExecutionEnvironment {
       payload,
       errorType,
       log: current.log.join(''),
+      ...(current.leftOut.length ? { fullLog: withPlatformLines(current.log, current.leftOut) } : {}),
       durationMs,
       billedDurationMs,
       initDurationMs,
@@ -580,4 +592,18 @@ export class ExecutionEnvironment {
       ...(current.streaming ? { streamed: { contentType: current.streaming.contentType, bytes: current.streaming.bytes } } : {}),
     });
   }
+}
+
+/** A log with the platform lines left out of it put back where they were written, each on a line of its own. */
+function withPlatformLines(log: readonly string[], leftOut: ReadonlyArray<readonly [number, string]>): string {
+  const parts: string[] = [];
+  let next = 0;
+  for (let i = 0; i <= log.length; i++) {
+    while (next < leftOut.length && leftOut[next][0] === i) {
+      if (parts.length && !parts[parts.length - 1].endsWith('\n')) parts.push('\n');
+      parts.push(leftOut[next++][1]);
+    }
+    if (i < log.length) parts.push(log[i]);
+  }
+  return parts.join('');
 }

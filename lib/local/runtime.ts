@@ -92,6 +92,8 @@ export interface InvocationLogEntry {
   readonly version: string;
   readonly trigger: string;
   readonly outcome: InvocationOutcome;
+  /** The event the function received (the dev console shows and replays it). */
+  readonly event: Buffer;
 }
 
 /** `maxEnvironments` when not given: the local stand-in for the account's concurrency. */
@@ -403,7 +405,7 @@ export class LocalRuntime implements AsyncInvoker {
       const pool = this.poolFor(target.fn, target.version);
       try {
         const outcome = await pool.invoke(request, options.waitForEnvironment, options.signal);
-        this.record(target, outcome, options.trigger ?? 'invoke');
+        this.record(target, outcome, options.trigger ?? 'invoke', payload);
         return outcome;
       } catch (error) {
         // recycle() closed the pool it was waiting in: run it on the new code instead of failing it.
@@ -514,8 +516,8 @@ export class LocalRuntime implements AsyncInvoker {
     };
   }
 
-  private record(target: ResolvedTarget, outcome: InvocationOutcome, trigger: string): void {
-    this.options.onInvocation?.({ fn: target.fn, version: target.version, trigger, outcome });
+  private record(target: ResolvedTarget, outcome: InvocationOutcome, trigger: string, event: Buffer): void {
+    this.options.onInvocation?.({ fn: target.fn, version: target.version, trigger, outcome, event });
     const file = this.options.reportsFile === undefined ? path.join(process.cwd(), '.lambdakit', 'local-reports.jsonl') : this.options.reportsFile;
     if (file === false) return;
     if (!this.reports) {

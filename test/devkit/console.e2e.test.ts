@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DevServer } from '../../lib/dev/dev';
+import { cdkProject } from '../cli/run-cli';
+
+// The dev console in a real browser (Debian's Chromium, headless), against one `lambdakit dev` of a
+// small app shared by every case: an HTTP route and a queue worker with a dead-letter queue.
+let dir: string;
+let dev: DevServer;
+let browser: Browser;
+let page: Page;
+let sqs: SQSClient;
+const output: string[] = [];
+const quiet = { write: (chunk: string) => output.push(chunk) > 0 } as unknown as NodeJS.WritableStream;
+
+const HELLO = `export const handler = async (event: { queryStringParameters?: { name?: string } }) => {
+  const name = event.queryStringParameters?.name ?? 'world';
+  console.log('greeting', name);
+  return { statusCode: 200, body: 'Hello, ' + name + '!' };
+};
+`;
+// A message whose body is not JSON fails every time: SQS moves it to the dead-letter queue on its second receive.
+const WORKER = `export const handler = async (event: { Records: Array<{ body: string }> }) => {
+  for (const record of event.Records) JSON.parse(record.body);
+  console.log('processed', event.Records.length);
+};
+`;
+
+before(async () => {
+  dir = cdkProject('dev-console', `
+import { App, Stack } from 'aws-cdk-lib';
+import { HttpApi, LambdaFunction, QueueTrigger, WorkQueue } from '${path.resolve(__dirname, '../../lib').split(path.sep).join('/')}';
+const app = new App();
+const stack = new Stack(app, 'Console');
+const api = new HttpApi(stack, 'Http');
+api.addRoute('GET /hello', new LambdaFunction(stack, 'Hello', { entry: 'src/hello.ts', monitoring: false }), { auth: 'none' });
+const jobs = new WorkQueue(stack, 'Jobs', { maxReceiveCount: 1 });
+new LambdaFunction(stack, 'Worker', { entry: 'src/worker.ts', monitoring: false, triggers: [new QueueTrigger(jobs, { batchSize: 1 })] });
+app.synth();
+`);
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"console-app","private":true}');
+  fs.writeFileSync(path.join(dir, 'src', 'hello.ts'), HELLO);
+  fs.writeFileSync(path.join(dir, 'src', 'worker.ts'), WORKER);
+  // Chromium starts while the app synthesizes.
+  const launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  launching.catch(() => undefined);
+  dev = await DevServer.start({ cwd: dir, synth: true, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
+  browser = await launching;
+  page = await browser.newPage();
+  sqs = new SQSClient({ endpoint: dev.servicesEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  await page.goto(dev.console!.url);
+  await page.waitForSelector('.live.on');
+});
+
+after(async () => {
+  sqs?.destroy();
+  await browser?.close();
+  await dev?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The work queue (the one with a redrive policy) and the dead-letter queue it names. */
+const workQueues = () => {
+  const jobs = dev.appResources.queues.find((q) => q.redrive);
+  const deadLetters = dev.appResources.queues.find((q) => q.arn === jobs?.redrive?.deadLetterTargetArn);
+  assert.ok(jobs && deadLetters);
+  return { jobs: jobs.name, deadLetters: deadLetters.name };
+};
+
+test('the feed shows a request made with plain HTTP to the gateway; opening it shows its event and its log', async () => {
+  const answer = await fetch(`${dev.gateway!.url}/hello?name=Ada`);
+  assert.equal(await answer.text(), 'Hello, Ada!');
+  const row = page.locator('tr.invocation[data-function="Console/Hello"]').first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /route\s+GET \/hello/);
+  assert.match(await row.innerText(), /ok/);
+  await row.click();
+  const event = page.locator('.detail pre.event');
+  await event.waitFor();
+  assert.match(await event.innerText(), /"name": "Ada"/, 'the event, pretty-printed');
+  assert.match(await page.locator('.detail pre.response').innerText(), /"body": "Hello, Ada!"/);
+  const log = await page.locator('.detail pre.log').innerText();
+  assert.match(log, /^START RequestId: /m);
+  assert.match(log, /greeting\s+Ada/);
+  assert.match(log, /^REPORT RequestId: .*Billed Duration/m);
+});
+
+test('an invoke from the console runs the function with an event built by the event builders, and the feed shows it', async () => {
+  await page.click('button[name="tab-invoke"]');
+  await page.selectOption('select[name="invoke-function"]', 'Console/Hello');
+  // The function's trigger proposes the http-api source with its route key; a query parameter is added.
+  await page.waitForSelector('input[name="option-query"]');
+  await page.fill('input[name="option-query"]', 'name=Grace');
+  await page.click('button[name="build-event"]');
+  await page.waitForSelector('textarea[name="invoke-event"][data-built="1"]');
+  assert.match(await page.inputValue('textarea[name="invoke-event"]'), /"name": \[?\s*"Grace"/);
+  assert.match(await page.inputValue('textarea[name="invoke-event"]'), /"routeKey": "GET \/hello"/);
+  await page.click('button[name="invoke-run"]');
+  const result = page.locator('pre.invoke-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /Hello, Grace!/);
+  await page.click('button[name="tab-invocations"]');
+  const row = page.locator('tr.invocation[data-function="Console/Hello"]', { hasText: 'console' }).first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /direct\s+console/);
+});
+
+test('a poison message appears under dead letters with its body, and a redrive sends it back to its queue', async () => {
+  const { jobs, deadLetters } = workQueues();
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: jobs }));
+  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'poison' }));
+  await page.click('button[name="tab-dead-letters"]');
+  const queue = page.locator(`article.queue[data-queue="${deadLetters}"]`);
+  const message = queue.locator('tr.message', { hasText: 'poison' });
+  await message.waitFor({ timeout: 20_000 });
+  const worker = 'tr.invocation[data-function="Console/Worker"]';
+  await page.click('button[name="tab-invocations"]');
+  const before = await page.locator(worker).count();
+  assert.ok(before >= 1, `the worker failed on it (${before} invocations; history: ${JSON.stringify(dev.history!.list().map((i) => [i.function, i.trigger, i.statusText]))}) ${output.join('')}`);
+  await page.click('button[name="tab-dead-letters"]');
+  await queue.locator(`button[name="redrive"][data-source="${jobs}"]`).click();
+  await page.waitForSelector('.dead-letters .done');
+  assert.match(await page.locator('.dead-letters .done').innerText(), new RegExp(`1 message\\(s\\) of ${deadLetters} redriven to ${jobs}`));
+  // Back in its queue, the message is delivered to the worker again.
+  await page.click('button[name="tab-invocations"]');
+  await page.locator(worker).nth(before).waitFor();
+  await page.locator(worker).first().click();
+  await page.waitForSelector('.detail pre.event');
+  assert.match(await page.locator('.detail pre.event').innerText(), /"body": "poison"/);
+});
