@@ -65,11 +65,11 @@ interface Dev {
   stop(): Promise<void>;
 }
 
-/** Starts the CLI as a user would and waits for GET /hello to answer 200. */
+/** Starts the CLI as `npm start` does (scripts/start.mjs, without npm's own start-up) and waits for GET /hello to answer 200. */
 async function startDev(extra: string[]): Promise<Dev> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
   return startServer(port, /ready in/, () =>
-    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin', 'lambdakit.ts'), 'dev', '--port', String(port), '--lambda-port', String(lambdaPort), '--no-reports', ...extra], {
+    spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), 'dev', '--port', String(port), '--lambda-port', String(lambdaPort), '--no-reports', ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
