@@ -31,7 +31,7 @@ import { cacheDirectory, findProjectRoot } from '../private/project';
 import { esbuildTarget, latestRuntime } from '../private/runtime';
 import { dropRedundantRoleDependency } from '../private/dependencies';
 import { edgeUsageErrors, validateEdgeProps } from '../private/edge';
-import { grantEdgeLogs, grantInsightsLogs, grantNetworkInterfaces, narrowFileSystem } from '../private/execution-role';
+import { OwnRolePolicies, grantEdgeLogs, grantInsightsLogs, grantNetworkInterfaces, grantTracing, narrowFileSystem } from '../private/execution-role';
 import { validateFunctionProps } from '../private/validate-function';
 import { FunctionMonitoring } from './function-monitoring';
 import { GradualDeployment, type GradualDeploymentOptions } from './gradual-deployment';
@@ -491,6 +491,9 @@ export class LambdaFunction extends lambda.Function {
     if (ownRole && this.role) {
       (this.role.node.defaultChild as iam.CfnRole).managedPolicyArns = undefined;
     }
+    // Statements on the log group and dead-letter queue created here, and X-Ray's, are inline
+    // policies of the role lambdakit creates (see OwnRolePolicies); others go to its default policy.
+    const rolePolicies = OwnRolePolicies.of(this, ownRole);
     dropRedundantRoleDependency(cfnFunction, this.role);
     if (props.vpc) grantNetworkInterfaces(this, props.vpc, props.vpcSubnets);
     if (props.insightsVersion) grantInsightsLogs(this);
@@ -510,21 +513,18 @@ export class LambdaFunction extends lambda.Function {
       // The log group lambdakit would create cannot receive the replicas' logs, which land in each region.
       this.functionLogGroup = logs.LogGroup.fromLogGroupName(this, 'EdgeLogGroup', `/aws/lambda/us-east-1.${this.functionName}`);
     } else {
-      this.functionLogGroup = this.configureLogging(props, cfnFunction);
+      this.functionLogGroup = this.configureLogging(props, cfnFunction, rolePolicies);
     }
 
     // Tracing is set here rather than through lambda.Function so that the X-Ray
     // statement (Resource "*", the only form IAM accepts) sits in a policy of
-    // its own and its acknowledgement cannot cover any other statement.
+    // its own and its acknowledgement cannot cover any other statement: the
+    // role's `Tracing` inline policy, or `TracingPolicy` on a role given as `role`.
     const tracing = props.tracing ?? (edge ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE);
     if (tracing !== lambda.Tracing.DISABLED) {
       cfnFunction.tracingConfig = { mode: tracing };
-      const tracingPolicy = new iam.Policy(this, 'TracingPolicy', {
-        statements: [new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] })],
-      });
-      if (this.role) tracingPolicy.attachToRole(this.role);
-      acknowledge(tracingPolicy, 'xrayWrites');
-      cfnFunction.addResourceDependency(tracingPolicy.node.defaultChild as iam.CfnPolicy);
+      if (rolePolicies) rolePolicies.addTracing();
+      else grantTracing(this);
     }
 
     // Failed asynchronous events: the given queue or topic, none when asked (or at the edge), else a new queue.
@@ -550,7 +550,10 @@ export class LambdaFunction extends lambda.Function {
     this.deadLetterQueue = deadLetterQueue;
     if (deadLetterQueue) {
       cfnFunction.deadLetterConfig = { targetArn: deadLetterQueue.queueArn };
-      this.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }));
+      const send = new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] });
+      // The queue created here (no `deadLetterQueue` given) goes inline; a given one could name the role.
+      if (rolePolicies && props.deadLetterQueue === undefined) rolePolicies.addExecution(send);
+      else this.addToRolePolicy(send);
     }
 
     this.alias = new lambda.Alias(this, 'Alias', {
@@ -604,7 +607,7 @@ export class LambdaFunction extends lambda.Function {
   }
 
   /** The function's own log group (created, or the one given as `logGroup`) and its LoggingConfig. */
-  private configureLogging(props: LambdaFunctionProps, cfnFunction: lambda.CfnFunction): logs.ILogGroup {
+  private configureLogging(props: LambdaFunctionProps, cfnFunction: lambda.CfnFunction, rolePolicies: OwnRolePolicies | undefined): logs.ILogGroup {
     let logGroup: logs.ILogGroup;
     if (props.logGroup) {
       const given = props.logGroup as logs.ILogGroupRef & Partial<logs.ILogGroup>;
@@ -625,12 +628,10 @@ export class LambdaFunction extends lambda.Function {
       applicationLogLevel: json ? (props.applicationLogLevelV2 ?? props.applicationLogLevel ?? lambda.ApplicationLogLevel.INFO) : undefined,
       systemLogLevel: json ? (props.systemLogLevelV2 ?? props.systemLogLevel ?? lambda.SystemLogLevel.WARN) : undefined,
     };
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    const write = new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
+    // The log group created here goes inline; a given one could name the role in its resource policy.
+    if (rolePolicies && !props.logGroup) rolePolicies.addExecution(write);
+    else this.addToRolePolicy(write);
     return logGroup;
   }
 

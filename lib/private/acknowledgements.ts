@@ -16,6 +16,18 @@ export const ACKNOWLEDGEMENTS = {
     'AwsSolutions-IAM5[Resource::*]':
       'xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions; IAM only accepts "*" for them',
   },
+  /**
+   * X-Ray trace writes as the `Tracing` inline policy of a role lambdakit created, recorded on
+   * the CfnRole (see OwnRolePolicies): the role's inline policies hold only lambdakit's
+   * statements, and statements added to the role later go to its default policy, a separate
+   * resource these do not cover.
+   */
+  xrayWritesInline: {
+    'AwsSolutions-IAM5[Resource::*]':
+      'xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions; IAM only accepts "*" for them',
+    'Serverless-LambdaStarPermissions':
+      'the only wildcard in this role\'s inline policies is X-Ray\'s "*" (xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions); statements added to the role go to its default policy, which this does not cover',
+  },
   /** CodeDeploy reading alarm states during a gradual deployment. */
   deploymentAlarmRead: {
     'AwsSolutions-IAM5[Resource::*]':

@@ -79,8 +79,7 @@ export function edgeUsageErrors(fn: lambda.Function): string[] {
     .map((v) => stack.getLogicalId(v));
   if (!versionIds.length) return [];
   const errors: string[] = [];
-  for (const construct of fn.node.root.node.findAll()) {
-    if (!(construct instanceof cloudfront.CfnDistribution)) continue;
+  for (const construct of distributionsOf(fn.node.root)) {
     // The L1 property holds camelCase keys; the L2 Distribution renders PascalCase ones.
     const config = Stack.of(construct).resolve(construct.distributionConfig) as Record<string, unknown> | undefined;
     const field = (object: unknown, name: string): unknown => {
@@ -96,4 +95,21 @@ export function edgeUsageErrors(fn: lambda.Function): string[] {
     }
   }
   return errors;
+}
+
+/**
+ * The app's CloudFront distributions, found with one walk of the tree per
+ * validation pass rather than one per function (which made synth quadratic in
+ * the number of functions). aws-cdk-lib validates the whole tree synchronously,
+ * so the list is dropped once the pass's synchronous run ends.
+ */
+const distributionCache = new WeakMap<IConstruct, cloudfront.CfnDistribution[]>();
+function distributionsOf(root: IConstruct): cloudfront.CfnDistribution[] {
+  let found = distributionCache.get(root);
+  if (!found) {
+    found = root.node.findAll().filter((c): c is cloudfront.CfnDistribution => c instanceof cloudfront.CfnDistribution);
+    distributionCache.set(root, found);
+    queueMicrotask(() => distributionCache.delete(root));
+  }
+  return found;
 }

@@ -1,9 +1,89 @@
-import { Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { PATTERN_REASONS, acknowledgeResourcePatterns } from './acknowledgements';
+import { PATTERN_REASONS, acknowledge, acknowledgeResourcePatterns } from './acknowledgements';
+
+/**
+ * The inline policies of the role lambdakit creates for a function, written
+ * on the AWS::IAM::Role itself rather than as AWS::IAM::Policy resources (two
+ * fewer resources per function, and CloudFormation creates them with the
+ * role, so the function, which references the role, waits for them).
+ *
+ * Only statements on resources created with the function (its log group and
+ * dead-letter queue) and X-Ray's go here: a resource that could name the role
+ * in its own policy would make a cycle with the role. Everything else (grants,
+ * triggers, `initialPolicy`, the user's `addToRolePolicy`) lands in the role's
+ * default policy, a separate resource.
+ *
+ * `Execution` holds the statements on exact ARNs; `Tracing` holds the X-Ray
+ * statement alone. Its acknowledgements (AwsSolutions-IAM5[Resource::*], and
+ * Serverless-LambdaStarPermissions, which looks only at a role's inline
+ * policies) are recorded on the CfnRole, not on the Role construct: cdk-nag
+ * matches an acknowledgement against the finding's resource and its
+ * ancestors, and the default policy is a sibling of the CfnRole, so a "*"
+ * statement added to the role anywhere else is still reported. Nothing but
+ * this module writes the role's `Policies`.
+ */
+export class OwnRolePolicies {
+  private readonly documents = new Map<'Execution' | 'Tracing', iam.PolicyDocument>();
+
+  /** The policies of `role` when lambdakit created it for the function (`undefined` for a role given as `role`). */
+  public static of(fn: lambda.Function, ownRole: boolean): OwnRolePolicies | undefined {
+    const cfnRole = fn.role?.node.defaultChild;
+    if (!ownRole || !(fn.role instanceof iam.Role) || !(cfnRole instanceof iam.CfnRole)) return undefined;
+    return new OwnRolePolicies(cfnRole);
+  }
+
+  private constructor(private readonly cfnRole: iam.CfnRole) {
+    cfnRole.policies = Lazy.any(
+      {
+        produce: () =>
+          [...this.documents]
+            .filter(([, document]) => !document.isEmpty)
+            .map(([policyName, policyDocument]) => ({ policyName, policyDocument })),
+      },
+      { omitEmptyArray: true },
+    );
+  }
+
+  /** A statement on the log group or dead-letter queue created with the function. */
+  public addExecution(statement: iam.PolicyStatement): void {
+    this.document('Execution').addStatements(statement);
+  }
+
+  /** X-Ray's trace writes, which IAM accepts only on "*", alone in `Tracing`, acknowledged on the CfnRole only. */
+  public addTracing(): void {
+    this.document('Tracing').addStatements(tracingStatement());
+    acknowledge(this.cfnRole, 'xrayWritesInline');
+  }
+
+  private document(name: 'Execution' | 'Tracing'): iam.PolicyDocument {
+    let document = this.documents.get(name);
+    if (!document) this.documents.set(name, (document = new iam.PolicyDocument()));
+    return document;
+  }
+}
+
+/** xray:PutTraceSegments and PutTelemetryRecords have no resource-level permissions. */
+export function tracingStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] });
+}
+
+/**
+ * X-Ray's statement for a role lambdakit did not create: a policy of its own
+ * (`TracingPolicy`), acknowledged on that policy only, which the function
+ * depends on so it can trace from its first invocation.
+ */
+export function grantTracing(fn: lambda.Function): iam.Policy | undefined {
+  if (!fn.role) return undefined;
+  const policy = new iam.Policy(fn, 'TracingPolicy', { statements: [tracingStatement()] });
+  policy.attachToRole(fn.role);
+  acknowledge(policy, 'xrayWrites');
+  dependOn(fn, policy);
+  return policy;
+}
 
 /**
  * Statements that aws-cdk-lib would give a function through AWS managed

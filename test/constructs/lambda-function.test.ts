@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSdkPolicy, LambdaFunction, LambdakitError, OutputFormat } from '../../lib';
 import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, scratchProject, template } from '../helpers';
@@ -39,26 +40,58 @@ describe('LambdaFunction defaults', () => {
     });
   });
 
-  it('has a dedicated role with no managed policies and statements naming only its own resources', () => {
+  it('has a dedicated role with no managed policies and inline statements naming only its own resources', () => {
     const { t } = defaultFunction();
-    t.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
-    t.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('^FnServiceRoleDefaultPolicy'),
-      PolicyDocument: {
-        Statement: [
-          { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FnLogGroup'), 'Arn'] } },
-          { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FnDeadLetterQueue'), 'Arn'] } },
-        ],
-      },
+    t.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: Match.absent(),
+      Policies: [
+        {
+          PolicyName: 'Execution',
+          PolicyDocument: {
+            Statement: [
+              { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FnLogGroup'), 'Arn'] } },
+              { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FnDeadLetterQueue'), 'Arn'] } },
+            ],
+          },
+        },
+        // The only "*" resource is the X-Ray statement, alone in its own inline policy.
+        { PolicyName: 'Tracing', PolicyDocument: { Statement: [{ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' }] } },
+      ],
     });
-    // The only "*" resource is the X-Ray statement, alone in its own policy.
+    // Role, function, log group, queue and its policy, four alarms, version, alias; the stack's dashboard.
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    assert.equal(Object.keys(t.toJSON().Resources).length, 12);
+  });
+
+  it('acknowledges X-Ray\'s "*" on the role resource only: a "*" statement added to the role is still reported', () => {
+    const { stack, fn } = defaultFunction();
+    const cfnRole = fn.role!.node.defaultChild!;
+    const acknowledged = (c: { node: { metadata: Array<{ type: string; data: unknown }> } }) =>
+      c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data as object));
+    assert.deepEqual(acknowledged(cfnRole as never), ['AwsSolutions-IAM5[Resource::*]', 'Serverless-LambdaStarPermissions']);
+    // What those acknowledgements cover: the role's inline policies, whose only wildcard is X-Ray's.
+    const inline = (template(stack).findResources('AWS::IAM::Role') as Record<string, any>);
+    const statements = Object.values(inline).flatMap((r) => r.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement));
+    const wildcards = statements.filter((st: any) => [st.Resource].flat().includes('*') || [st.Action].flat().some((a: string) => a.endsWith('*')));
+    assert.deepEqual(wildcards.map((st: any) => st.Action), [['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
+    assert.deepEqual(acknowledged(fn.role as never), [], 'not on the Role construct, whose default policy is its child');
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    assert.deepEqual(nagFindings(stack), ['AwsSolutions-IAM5[Resource::*] TestStack/Fn/ServiceRole/DefaultPolicy/Resource']);
+  });
+
+  it('keeps X-Ray in a TracingPolicy of its own on a role it did not create', () => {
+    const { stack } = newStack();
+    const role = new iam.Role(stack, 'Given', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new LambdaFunction(stack, 'Fn', { entry: OK, role });
+    const t = template(stack);
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('^FnTracingPolicy'),
       PolicyDocument: { Statement: [{ Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' }] },
     });
-    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
-    const wildcard = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: { Resource: unknown }) => s.Resource === '*');
-    assert.deepEqual(wildcard.map((s: { Action: unknown }) => s.Action), [['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
+    t.hasResourceProperties('AWS::IAM::Role', { Policies: Match.absent() });
+    const [fnResource] = Object.values(t.findResources('AWS::Lambda::Function'));
+    assert.ok(fnResource.DependsOn.some((id: string) => id.startsWith('FnTracingPolicy')), String(fnResource.DependsOn));
+    assert.deepEqual(nagFindings(stack), []);
   });
 
   it('sends failed asynchronous events to an encrypted, SSL-only dead-letter queue with a depth alarm', () => {
@@ -86,11 +119,16 @@ describe('LambdaFunction defaults', () => {
     t.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
   });
 
-  it('does not make the function depend on the role it already references (cfn-lint W3005)', () => {
-    const { t } = defaultFunction();
-    const [fn] = Object.values(t.findResources('AWS::Lambda::Function'));
-    assert.ok(fn.DependsOn.every((id: string) => !id.startsWith('FnServiceRole') || id.includes('DefaultPolicy')), String(fn.DependsOn));
-    assert.ok(fn.DependsOn.some((id: string) => id.startsWith('FnServiceRoleDefaultPolicy')));
+  it('does not make the function depend on the role it already references (cfn-lint W3005), but on policies added to it', () => {
+    const [alone] = Object.values(defaultFunction().t.findResources('AWS::Lambda::Function'));
+    // Its inline policies are created with the role, which the function references.
+    assert.equal(alone.DependsOn, undefined);
+    const { stack } = newStack();
+    new LambdaFunction(stack, 'Fn', { entry: OK }).addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['arn:aws:sqs:us-east-1:123456789012:other'] }),
+    );
+    const [granted] = Object.values(template(stack).findResources('AWS::Lambda::Function'));
+    assert.deepEqual(granted.DependsOn.map((id: string) => id.replace(/[0-9A-F]{8}$/, '')), ['FnServiceRoleDefaultPolicy']);
   });
 
   it('passes cdk-nag AwsSolutions and Serverless with zero findings', () => {
