@@ -4,7 +4,7 @@ import { withOpsOptions } from '../ops/options';
 export function registerLogs(program: Argv): Argv {
   return program.command(
     'logs <function>',
-    'Print a deployed function\'s CloudWatch logs: JSON lines as time, level, request, message; REPORT lines summarised',
+    'Print a deployed function\'s CloudWatch logs: JSON lines (Powertools\' Logger too) as time, level, request, message, fields; EMF records as metrics; REPORT lines summarised',
     (y) =>
       withOpsOptions(y)
         .positional('function', { type: 'string', demandOption: true, describe: 'Construct path (Api/Hello) or function name' })
