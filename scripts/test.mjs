@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the whole suite: type-check (which also builds dist/, the package's files), then every
+// Runs the whole suite: type-check (which also builds dist/, the package's files: tests run the
+// CLI from it, as the published package runs), then every
 // test/**/*.test.ts with Node's test runner (tsx loads TypeScript), then lambdakit check and
 // cfn-lint on the example app.
 //   node scripts/test.mjs              # everything (npm test)
@@ -13,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintTemplates } from './cfn-lint.mjs';
+import { syncDist } from './dist.mjs';
 
 function find(dir) {
   const out = [];
@@ -53,6 +55,14 @@ if (filters.length === 0 && !process.env.SKIP_TYPECHECK) {
   const assets = spawnSync(process.execPath, ['scripts/copy-assets.mjs'], { stdio: 'inherit' });
   if (assets.status !== 0) process.exit(assets.status ?? 1);
   env.LAMBDAKIT_DIST_BUILT = '1';
+} else if (files.some((f) => f.includes('consumer'))) {
+  // The consumer test packs the package, declarations included: build it as npm run build does, once, first.
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+  env.LAMBDAKIT_DIST_BUILT = '1';
+} else {
+  // Tests run the CLI as the package does, from dist/: bring it up to date with lib/.
+  syncDist();
 }
 const result = spawnSync(
   process.execPath,
@@ -70,7 +80,7 @@ if (filters.length === 0 && !process.env.SKIP_APP_CHECKS) {
     const r = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     if (r.status !== 0) process.exit(r.status ?? 1);
   };
-  run(process.execPath, ['--import', 'tsx', 'bin/lambdakit.ts', 'check']);
+  run(process.execPath, ['dist/cli/main.js', 'check']);
   const templates = readdirSync('cdk.out').filter((f) => f.endsWith('.template.json')).map((f) => join('cdk.out', f));
   console.log(`\n$ cfn-lint -- ${templates.join(' ')}`);
   const { findings, newerRuntimes } = lintTemplates(templates);

@@ -7,6 +7,11 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
+/**
+ * The CLI as the published package runs it: dist/cli/main.js (scripts/test.mjs builds dist/ from
+ * lib/ before the tests: tsc for the whole suite, esbuild for a subset).
+ */
+export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 export const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures');
 
 /** A fresh app and stack writing to a temporary directory, with stack traces off for speed. */

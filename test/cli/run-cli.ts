@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../helpers';
+import { CLI, PROJECT_ROOT } from '../helpers';
 
 export interface CliResult {
   readonly code: number;
@@ -12,7 +12,7 @@ export interface CliResult {
 /** Runs the lambdakit CLI as a user would, from a shell, in `cwd`. */
 export function runCli(args: string[], cwd = PROJECT_ROOT, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
       env: { ...process.env, NODE_NO_WARNINGS: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

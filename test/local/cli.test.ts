@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { FIXTURES, PROJECT_ROOT } from '../helpers';
+import { CLI, FIXTURES, PROJECT_ROOT } from '../helpers';
 import { cdkProject, runCli } from '../cli/run-cli';
 import { writeAssembly } from './fixture';
 import { childPids, eventually, waitingInPool } from './processes';
@@ -38,7 +38,7 @@ after(() => cleanup.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 /** The CLI with standard input, for `--event -`. */
 function runWithStdin(args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), ...args], { cwd, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -121,7 +121,7 @@ app.synth();
 });
 
 test('lambdakit local serves the Invoke API until Ctrl-C, streams prefixed logs, and leaves no process behind', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), 'local', '--port', '0', '--app', assembly, '--no-reports', '--endpoint-url', 'http://127.0.0.1:4566'], {
+  const child = spawn(process.execPath, [CLI, 'local', '--port', '0', '--app', assembly, '--no-reports', '--endpoint-url', 'http://127.0.0.1:4566'], {
     cwd,
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../helpers';
+import { CLI } from '../helpers';
 import { eventually } from './processes';
 
 /** `lambdakit local` running as a user starts it: a process of its own, stopped by the test. */
@@ -17,7 +17,7 @@ export interface LocalCli {
 
 /** Starts `lambdakit local --port 0 --app <assembly> --no-reports <args>` in `cwd` and waits for its URL. */
 export async function startLocalCli(assembly: string, cwd: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<LocalCli> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'bin', 'lambdakit.ts'), 'local', '--port', '0', '--app', assembly, '--no-reports', ...args], {
+  const child = spawn(process.execPath, [CLI, 'local', '--port', '0', '--app', assembly, '--no-reports', ...args], {
     cwd,
     env: { ...process.env, NODE_NO_WARNINGS: '1', ...env },
   });

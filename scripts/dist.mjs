@@ -1,0 +1,52 @@
+// dist/ kept up to date with lib/ for running, without tsc: a source newer than its output is
+// transpiled by esbuild (a few milliseconds; nothing when none changed), every other file of lib/
+// (runtime bootstraps, data, the console's UI) is copied, and outputs whose source is gone are
+// removed. Types are not checked here: `npm test` runs tsc, and `npm run build` writes dist/ with
+// declarations for the package (either way dist/ holds the same JavaScript of the same sources).
+// Used by `npm start` (scripts/start.mjs) and by test subsets (scripts/test.mjs).
+import { buildSync } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE = join(ROOT, 'lib');
+export const OUT = join(ROOT, 'dist');
+
+function files(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...files(full));
+    else out.push(full);
+  }
+  return out;
+}
+
+const isSource = (file) => file.endsWith('.ts') && !file.endsWith('.d.ts');
+/** dist/ files a lib/ file produces: x.ts → x.js (and x.d.ts from tsc), anything else as it is. */
+const outputOf = (file) => join(OUT, relative(SOURCE, file)).replace(/\.ts$/, '.js');
+const newer = (source, output) => !existsSync(output) || statSync(output).mtimeMs < statSync(source).mtimeMs;
+
+export function syncDist() {
+  const sources = files(SOURCE);
+  const stale = sources.filter((f) => isSource(f) && newer(f, outputOf(f)));
+  if (stale.length) {
+    buildSync({ entryPoints: stale, outdir: OUT, outbase: SOURCE, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' });
+  }
+  for (const f of sources.filter((s) => !isSource(s))) {
+    if (!newer(f, outputOf(f))) continue;
+    mkdirSync(dirname(outputOf(f)), { recursive: true });
+    copyFileSync(f, outputOf(f));
+  }
+  // A module deleted or renamed in lib/ must not stay loadable from dist/.
+  if (existsSync(OUT)) {
+    const expected = new Set(sources.map(outputOf));
+    for (const f of files(OUT)) {
+      // (The console's bundle that `npm run build` writes goes too: from here it is built from the
+      // copied UI sources on first use, so an edited UI is what the console serves.)
+      if (!expected.has(f) && !expected.has(f.replace(/\.d\.ts$/, '.js'))) rmSync(f);
+    }
+  }
+  return stale.length;
+}
