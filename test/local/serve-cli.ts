@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { CLI } from '../helpers';
 import { eventually } from './processes';
 
