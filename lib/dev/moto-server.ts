@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { LambdakitError } from '../errors';
 
 export interface MotoServer {
@@ -47,7 +49,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startMotoServer(options: { port?: number; host?: string; command?: string } = {}): Promise<MotoServer> {
   const host = options.host ?? '127.0.0.1';
   const command = options.command ?? 'moto_server';
-  if (spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command], { encoding: 'utf8' }).status !== 0) {
+  const executable = findExecutable(command);
+  if (!executable) {
     throw new LambdakitError(`${command} is not installed: lambdakit dev serves S3, DynamoDB, SQS, SNS, Kinesis and EventBridge through moto`, {
       code: 'MotoMissing',
       hint: "install it with `pip install 'moto[server]'`, then run lambdakit dev again",
@@ -60,12 +63,18 @@ export async function startMotoServer(options: { port?: number; host?: string; c
   // A watchdog shell reads moto's stdin, a pipe only this process writes to: when this
   // process ends in any way (even SIGKILL) the pipe closes and the watchdog stops moto.
   // `exec` makes moto take the shell's pid, so `child` is moto itself.
-  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'sh', command, '-H', host, '-p', String(port)], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'sh', unshim(executable), '-H', host, '-p', String(port)], { stdio: ['pipe', 'ignore', 'pipe'] });
   child.stdin?.on('error', () => {
     // The watchdog already left: nothing to tell it.
   });
   let log = '';
-  child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
+  // Werkzeug says "Running on http://..." once moto listens: no need to wait for the next probe.
+  let listening: () => void = () => undefined;
+  const saysListening = new Promise<void>((resolve) => (listening = resolve));
+  child.stderr?.on('data', (c: Buffer) => {
+    log = (log + c.toString()).slice(-4000);
+    if (log.includes('Running on http')) listening();
+  });
   const kill = () => {
     child.kill('SIGKILL');
     child.stdin?.destroy();
@@ -89,7 +98,7 @@ export async function startMotoServer(options: { port?: number; host?: string; c
       process.off('exit', kill);
       throw new LambdakitError(`${command} did not answer on ${endpoint} within 30 s`, { code: 'MotoFailed' });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.race([saysListening, new Promise((r) => setTimeout(r, 25))]);
   }
   let closing = false;
   const died = new Promise<string>((resolve) => {
@@ -120,4 +129,55 @@ export async function startMotoServer(options: { port?: number; host?: string; c
         setTimeout(kill, 3000).unref();
       }),
   };
+}
+
+/** The file `command` runs: itself when it names a path, else the first executable of that name on PATH. */
+export function findExecutable(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const executable = (file: string) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return executable(command) ? path.resolve(command) : undefined;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir && executable(path.join(dir, command))) return path.join(dir, command);
+  }
+  return undefined;
+}
+
+/**
+ * The program a pyenv shim would run, found as pyenv finds it: the first of the selected versions
+ * (PYENV_VERSION, else the nearest .python-version from the working directory up, else pyenv's
+ * global `version` file) that has the program. A shim is a shell script that runs pyenv (more
+ * shell) on every start, a tenth of a second before Python even starts; anything unclear (the
+ * `system` version, no version file, a version without the program) keeps the shim.
+ */
+export function unshim(file: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const dir = path.dirname(file);
+  if (path.basename(dir) !== 'shims') return file;
+  const root = env.PYENV_ROOT || path.dirname(dir);
+  if (path.resolve(root, 'shims') !== path.resolve(dir)) return file;
+  const read = (versionFile: string) => {
+    try {
+      return fs.readFileSync(versionFile, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  let selected = env.PYENV_VERSION;
+  for (let at = path.resolve(cwd); selected === undefined; at = path.dirname(at)) {
+    selected = read(path.join(at, '.python-version'));
+    if (path.dirname(at) === at) break;
+  }
+  selected ??= read(path.join(root, 'version'));
+  if (!selected) return file;
+  for (const version of selected.split(/[\s:]+/).filter((v) => v && !v.startsWith('#'))) {
+    if (version === 'system') return file;
+    const candidate = path.join(root, 'versions', version, 'bin', path.basename(file));
+    if (findExecutable(candidate)) return candidate;
+  }
+  return file;
 }

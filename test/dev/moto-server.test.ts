@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { LambdakitError } from '../../lib/errors';
-import { startMotoServer } from '../../lib/dev/moto-server';
+import { findExecutable, startMotoServer, unshim } from '../../lib/dev/moto-server';
 
 const answers = async (endpoint: string) => {
   try {
@@ -68,3 +70,34 @@ for (const [how, ending] of [
     assert.equal(alive, false);
   });
 }
+
+test('a pyenv shim is bypassed for the program of the version pyenv would select; anything unclear keeps the shim', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-pyenv-'));
+  try {
+    const program = (file: string) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, '#!/bin/sh\n', { mode: 0o755 });
+      return file;
+    };
+    const shim = program(path.join(root, 'shims', 'moto_server'));
+    const v311 = program(path.join(root, 'versions', '3.11.7', 'bin', 'moto_server'));
+    const v312 = program(path.join(root, 'versions', '3.12.1', 'bin', 'moto_server'));
+    fs.mkdirSync(path.join(root, 'versions', '3.13.0', 'bin'), { recursive: true }); // no moto there
+    const project = path.join(root, 'project', 'sub');
+    fs.mkdirSync(project, { recursive: true });
+    const env = { PYENV_ROOT: root };
+
+    assert.equal(unshim(shim, env, project), shim, 'no version selected: the shim');
+    fs.writeFileSync(path.join(root, 'version'), '3.11.7\n');
+    assert.equal(unshim(shim, env, project), v311, "pyenv's global version");
+    fs.writeFileSync(path.join(root, 'project', '.python-version'), '3.13.0\n3.12.1\n');
+    assert.equal(unshim(shim, env, project), v312, 'the nearest .python-version, its first version that has the program');
+    assert.equal(unshim(shim, { ...env, PYENV_VERSION: '3.11.7' }, project), v311, 'PYENV_VERSION first');
+    assert.equal(unshim(shim, { ...env, PYENV_VERSION: 'system' }, project), shim, 'the system Python: the shim decides');
+    assert.equal(unshim(v311, env, project), v311, 'not a shim: itself');
+    assert.equal(findExecutable('moto_server', { PATH: [path.join(root, 'nowhere'), path.join(root, 'shims')].join(path.delimiter) }), shim);
+    assert.equal(findExecutable('moto_server', { PATH: path.join(root, 'nowhere') }), undefined);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
