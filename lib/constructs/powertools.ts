@@ -160,8 +160,7 @@ export function withPowertools<P extends PowertoolsFunctionProps>(constructPath:
   }
 
   const level = options.logLevel ?? given ?? lambda.ApplicationLogLevel.INFO;
-  const environment: Record<string, string> = {
-    ...(props.environment ?? {}),
+  const settings: Record<string, string> = {
     POWERTOOLS_SERVICE_NAME: serviceName,
     POWERTOOLS_LOG_LEVEL: loggerLevel(level),
     ...(namespace !== undefined ? { POWERTOOLS_METRICS_NAMESPACE: namespace } : {}),
@@ -169,6 +168,16 @@ export function withPowertools<P extends PowertoolsFunctionProps>(constructPath:
     ...(options.logEvent ? { POWERTOOLS_LOGGER_LOG_EVENT: 'true' } : {}),
     ...(options.idempotencyTable ? { [IDEMPOTENCY_TABLE_ENV]: options.idempotencyTable.tableName } : {}),
   };
+  const clashes = Object.keys(settings).filter((name) => props.environment?.[name] !== undefined && props.environment[name] !== settings[name]);
+  if (clashes.length) {
+    throw new LambdakitError(`environment sets ${clashes.join(', ')}, which powertools sets to ${clashes.map((name) => settings[name]).join(', ')}`, {
+      code: 'PowertoolsEnvironmentConflict',
+      path: constructPath,
+      value: clashes,
+      hint: 'set them through the powertools option only',
+    });
+  }
+  const environment: Record<string, string> = { ...(props.environment ?? {}), ...settings };
   return {
     ...props,
     environment,

@@ -89,6 +89,7 @@ describe('LambdaFunction powertools', () => {
       /TestStack\/Fn: powertools.logLevel DEBUG differs from applicationLogLevel WARN/,
     );
     assert.throws(() => withPowertools({}, { edge: true }), /powertools cannot be used with `edge`/);
+    assert.throws(() => withPowertools({ serviceName: 'orders' }, { environment: { POWERTOOLS_SERVICE_NAME: 'other' } }), /TestStack\/Fn: environment sets POWERTOOLS_SERVICE_NAME, which powertools sets to orders/);
   });
 
   it('grants exactly the idempotency store\'s four actions on its table, nothing else on it, and passes its name; the checks pass', () => {

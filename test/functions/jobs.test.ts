@@ -77,6 +77,11 @@ describe('queue worker', () => {
     assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'm2' }]);
   });
 
+  it('reports a batch where every message failed message by message, rather than failing the invocation', async () => {
+    const response = await processBatch(sqsEvent(sqsRecord('m1', '{oops'), sqsRecord('m2', '[]')), memoryJobStore().store, memoryLog().log);
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+  });
+
   it('parses jobs strictly: ids, types and payload shape', () => {
     assert.deepEqual(parseJob('{"jobId":"a-1","type":"report"}'), { jobId: 'a-1', type: 'report', payload: {} });
     assert.throws(() => parseJob('[1]'), /not a JSON object/);
