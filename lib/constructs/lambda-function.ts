@@ -480,7 +480,7 @@ export class LambdaFunction extends lambda.Function {
       });
     }
     applyChecksFromContext(this);
-    bindPowertools(this, props.powertools);
+    bindPowertools(this, props.powertools, projectRoot);
 
     const cfnFunction = this.node.defaultChild as lambda.CfnFunction;
 

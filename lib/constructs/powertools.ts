@@ -1,4 +1,6 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -209,8 +211,17 @@ export function powertoolsLayerArn(constructPath: string, region: string): strin
   return `arn:${other?.partition ?? 'aws'}:lambda:${region}:${other?.account ?? COMMERCIAL_ACCOUNT}:layer:${LAYER_NAME}:${LAYER_VERSION}`;
 }
 
+/** The installed `@aws-lambda-powertools/commons` version seen from the project, if any. */
+function installedPowertoolsVersion(projectRoot: string): string | undefined {
+  for (let dir = projectRoot; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'node_modules', '@aws-lambda-powertools', 'commons', 'package.json');
+    if (fs.existsSync(manifest)) return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version?: string }).version;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
 /** After the function exists: the idempotency grant and the public layer. */
-export function bindPowertools(fn: PowertoolsUser, options: PowertoolsOptions | undefined): void {
+export function bindPowertools(fn: PowertoolsUser, options: PowertoolsOptions | undefined, projectRoot?: string): void {
   if (!options) return;
   const table = options.idempotencyTable;
   if (table) {
@@ -229,5 +240,13 @@ export function bindPowertools(fn: PowertoolsUser, options: PowertoolsOptions | 
       });
     }
     fn.addLayers(lambda.LayerVersion.fromLayerVersionArn(fn, 'PowertoolsLayer', powertoolsLayerArn(fn.node.path, Stack.of(fn).region)));
+    // The layer runs in Lambda; the installed packages run in tests and local runs: they should be one version.
+    const installed = projectRoot ? installedPowertoolsVersion(projectRoot) : undefined;
+    if (installed && installed !== POWERTOOLS_LAYER_POWERTOOLS_VERSION) {
+      Annotations.of(fn).addWarningV2(
+        'lambdakit:powertools-layer-version',
+        `the Powertools layer holds ${POWERTOOLS_LAYER_POWERTOOLS_VERSION} but the project has ${installed} installed: tests and local runs use another version than Lambda`,
+      );
+    }
   }
 }

@@ -4,11 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LambdaFunction, type PowertoolsOptions } from '../../lib';
-import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, template } from '../helpers';
+import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, scratchProject, template } from '../helpers';
 
 const OK = path.join(FIXTURES, 'handlers', 'ok.ts');
 /** A handler that imports Powertools' Logger (the example app's). */
@@ -138,6 +138,19 @@ describe('LambdaFunction powertools', () => {
     assert.deepEqual(layersIn('cn-north-1'), ['arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsTypeScriptV2:50']);
     assert.deepEqual(layersIn(), [{ 'Fn::Join': ['', ['arn:aws:lambda:', { Ref: 'AWS::Region' }, ':094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:50']] }]);
     assert.throws(() => layersIn('me-south-1'), /S\/Fn: the Powertools for AWS Lambda \(TypeScript\) 2.35.0 layer is not published in me-south-1/);
+  });
+
+  it('warns when the project has another Powertools version installed than the layer holds', () => {
+    const warnings = (projectRoot: string) => {
+      const { stack } = newStack();
+      new LambdaFunction(stack, 'Fn', { entry: OK, projectRoot, powertools: { layer: true } });
+      return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Powertools layer holds'));
+    };
+    const project = scratchProject();
+    fs.mkdirSync(path.join(project, 'node_modules', '@aws-lambda-powertools', 'commons'), { recursive: true });
+    fs.writeFileSync(path.join(project, 'node_modules', '@aws-lambda-powertools', 'commons', 'package.json'), '{"name":"@aws-lambda-powertools/commons","version":"2.30.0"}');
+    assert.match(JSON.stringify(warnings(project)), /holds 2.35.0 but the project has 2.30.0 installed/);
+    assert.deepEqual(warnings(PROJECT_ROOT), []);
   });
 
   it('refuses the layer on a runtime it does not list', () => {
