@@ -50,7 +50,7 @@ describe('lambdakit logs (against moto)', () => {
       result.stdout,
       [
         `${at(5000)}  START  8f5e1d2c  version 3`,
-        `${at(4000)}  INFO   8f5e1d2c  hello from the handler {"orderId":42}`,
+        `${at(4000)}  INFO   8f5e1d2c  hello from the handler orderId=42`,
         `${at(3000)}  ERROR  8f5e1d2c  {"errorType":"TypeError","errorMessage":"x is undefined"}`,
         `${at(2000)}  REPORT 8f5e1d2c  duration 12.34 ms, billed 13 ms, memory 70/512 MB, init 150.5 ms`,
         `${at(1000)}  REPORT 8f5e1d2c  duration 2.50 ms, billed 3 ms, memory 71/512 MB`,
