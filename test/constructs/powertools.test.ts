@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LambdaFunction, type PowertoolsOptions } from '../../lib';
 import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, scratchProject, template } from '../helpers';
@@ -104,6 +105,17 @@ describe('LambdaFunction powertools', () => {
     ]);
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { IDEMPOTENCY_TABLE_NAME: { Ref: tableId } } } });
     assert.deepEqual(nagFindings(stack), []);
+  });
+
+  it('lets the function encrypt and decrypt idempotency records with the table\'s own KMS key', () => {
+    const { stack } = newStack();
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const table = new dynamodb.Table(stack, 'Idempotency', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, encryptionKey: key, encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED });
+    new LambdaFunction(stack, 'Fn', { entry: OK, powertools: { idempotencyTable: table } });
+    const keyId = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    assert.deepEqual(statements(template(stack)).filter((s) => mentions(s.Resource, keyId)), [
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+    ]);
   });
 
   it('adds the public layer of the stack\'s region, the same for arm64 and x86_64, and leaves Powertools out of the bundle', () => {
