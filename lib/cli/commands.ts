@@ -13,6 +13,7 @@ import { registerDev } from './dev';
 import { registerCost } from './cost';
 import { registerEvent } from './event';
 import { registerGraph } from './graph';
+import { registerInit } from './init';
 import { registerInvoke } from './invoke';
 import { registerLocal } from './local';
 import { registerLogs } from './logs';
@@ -33,4 +34,5 @@ export const commands: RegisterCommand[] = [
   registerEvent,
   registerCost,
   registerGraph,
+  registerInit,
 ];
