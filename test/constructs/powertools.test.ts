@@ -32,8 +32,11 @@ function idempotencyTable(stack: Stack): dynamodb.Table {
 }
 
 type Statement = { Action: string | string[]; Resource: unknown };
-const statements = (t: ReturnType<typeof template>): Statement[] =>
-  Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+/** Every statement of the template: policies of their own and the roles' inline policies. */
+const statements = (t: ReturnType<typeof template>): Statement[] => [
+  ...Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]),
+  ...Object.values(t.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).flatMap((p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement)),
+];
 const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(`"${logicalId}"`);
 
 describe('LambdaFunction powertools', () => {
