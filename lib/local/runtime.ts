@@ -560,12 +560,14 @@ export class LocalRuntime implements AsyncInvoker {
   public async recycle(fn: FunctionModel): Promise<number> {
     const prefix = `${functionKey(fn)}@`;
     const pools = [...this.pools.entries()].filter(([key]) => key.startsWith(prefix));
+    // Every pool of the function (its versions, aliases) leaves the map at once, before any closes:
+    // from here each invocation starts an environment on the current code.
     let stopped = 0;
     for (const [key, pool] of pools) {
       stopped += pool.size;
       this.pools.delete(key);
-      await pool.close();
     }
+    await Promise.all(pools.map(([, pool]) => pool.close()));
     return stopped;
   }
 
