@@ -88,7 +88,7 @@ describe('lambdakit graph of the example app', () => {
 
     const only = buildGraph(assembly, { stacks: ['Api'] });
     assert.deepEqual(only.stacks, ['Api', 'Data']);
-    assert.deepEqual(only.nodes.filter((n) => n.stack === 'Data').map((n) => n.id), ['table_Data_Table']);
+    assert.deepEqual(only.nodes.filter((n) => n.stack === 'Data').map((n) => n.id), ['table_Data_Table', 'table_Data_Idempotency']);
     assert.ok(only.edges.every((e) => e.from.includes('_Api_') || e.to.includes('_Api_')));
     assert.throws(() => buildGraph(assembly, { stacks: ['Nope'] }), (e: Error & { code?: string; hint?: string }) => e.code === 'UnknownStack' && /no stack Nope/.test(e.message) && /Api, Data, Processing/.test(e.hint ?? ''));
   });
