@@ -103,7 +103,7 @@ export class ApiStack extends Stack {
 
     // Powertools' idempotency utility keeps each order's response in `idempotency` (the option grants its four actions).
     const orders = new LambdaFunction(this, 'CreateOrder', { entry: 'functions/orders/handler.ts', powertools: powertools('orders', { idempotencyTable: idempotency }) });
-    orders.useTable(table, { access: 'readWrite' });
+    orders.useTable(table, { access: 'write' }); // a conditional PutItem: retries are answered by the idempotency store
     this.api.addRoute('POST /orders', orders);
 
     // Python, with a package of this repository as its dependency (functions/pricing).
