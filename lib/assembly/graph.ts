@@ -148,7 +148,8 @@ class GraphBuilder {
       const label = route.kind === 'url' ? 'function URL' : `${route.kind === 'rest' ? 'REST' : 'HTTP'} ${route.method} ${route.path}`;
       const key = `route:${route.kind}:${api ?? route.apiId}:${route.method} ${route.path}`;
       const stack = route.source?.stackName ?? route.target.fn.stackName;
-      const id = this.node(key, `route_${api ?? route.apiId}_${route.kind === 'url' ? `url_${route.target.fn.constructPath}` : `${route.method}_${route.path}`}`, { kind: 'route', label, stack, ...(route.source ? { logicalId: route.source.logicalId } : {}) });
+      const seed = route.kind === 'url' ? `route_url_${route.target.fn.constructPath}${route.target.qualifier === 'live' ? '' : `_${route.target.qualifier}`}` : `route_${api ?? route.apiId}_${route.method}_${route.path}`;
+      const id = this.node(key, seed, { kind: 'route', label, stack, ...(route.source ? { logicalId: route.source.logicalId } : {}) });
       this.trigger(id, route.target);
     }
     this.addAlbRoutes();

@@ -38,6 +38,7 @@ describe('lambdakit graph of the example app', () => {
     assert.deepEqual(node('route_Api_Http_Api_POST_orders'), { id: 'route_Api_Http_Api_POST_orders', kind: 'route', label: 'HTTP POST /orders', stack: 'Api', logicalId: node('route_Api_Http_Api_POST_orders')!.logicalId });
     assert.deepEqual(edge(graph, 'route_Api_Http_Api_POST_orders', 'fn_Api_CreateOrder'), { from: 'route_Api_Http_Api_POST_orders', to: 'fn_Api_CreateOrder', kind: 'trigger' });
     assert.equal(node('fn_Api_CreateOrder')?.path, 'Api/CreateOrder', 'the console finds a function by its construct path');
+    assert.equal(edge(graph, 'route_url_Api_ExportOrders', 'fn_Api_ExportOrders')?.kind, 'trigger', 'a function URL is a route too');
     assert.equal(edge(graph, 'fn_Api_GetUser', 'table_Data_Table')?.label, 'reads');
     assert.equal(edge(graph, 'fn_Api_CreateOrder', 'table_Data_Table')?.label, 'writes');
     assert.equal(edge(graph, 'fn_Processing_ProcessImage', 'bucket_Data_Uploads')?.label, 'reads, writes', 'read on uploads/ and write on processed/ are one edge');
