@@ -12,6 +12,12 @@ import { killEnvironment, prestartEnvironment, reapEnvironment, type PrestartedP
  * is only read later and arrives with the placement.
  */
 const STARTUP_VARIABLE = /^(NODE_|UV_|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|TZ)$/;
+/**
+ * Python's: the interpreter reads its PYTHON* variables as it starts (PYTHONPATH makes sys.path,
+ * PYTHONUNBUFFERED the streams, PYTHONHASHSEED the hashes...), with the loader's and the locale's;
+ * and PATH finds the `python3` that runs (the function's PATH, layers' bin first).
+ */
+const PYTHON_STARTUP_VARIABLE = /^(PYTHON|LD_|MALLOC_|GLIBC_|LC_)|^(PATH|LANG|LANGUAGE|TZ)$/;
 
 /** Marks a process started to wait for its placement (lib/local/bootstrap/node.mjs reads it; placement replaces the whole environment). */
 export const PREWARM_VARIABLE = 'LAMBDAKIT_PREWARM';
@@ -46,14 +52,15 @@ interface Kind {
 }
 
 /**
- * Node.js runtime processes started ahead of any function, as Lambda's placement keeps runtimes
+ * Runtime processes (Node.js, Python) started ahead of any function, as Lambda's placement keeps runtimes
  * started: each has done what does not depend on the function (Node.js startup, loading the
  * bootstrap) and waits to be placed in an execution environment, which then gives it the
  * function's environment (variables, working directory, Runtime API) and the handler loads.
  * A kind is what the process was started with: the command, its arguments
  * (`--max-old-space-size` from MemorySize) and the startup variables. Waiting processes are
  * supervised as environments are (lib/local/supervisor.ts) but belong to no function, and do not
- * keep lambdakit's event loop alive. Python and `provided` runtimes are not prestarted.
+ * keep lambdakit's event loop alive. Node.js and Python runtimes are prestarted (lib/local/bootstrap
+ * has both wait for their placement); `provided` runtimes are the function's own program: not.
  */
 export class PrewarmPool implements PrestartedProcesses {
   private readonly kinds = new Map<string, Kind>();
@@ -146,10 +153,11 @@ export class PrewarmPool implements PrestartedProcesses {
 
   /** The kind of process `spec` needs, or undefined when its runtime is not prestarted. */
   private keyOf(spec: EnvironmentSpec): { key: string; command: string; args: string[]; env: Record<string, string> } | undefined {
-    if (!spec.runtime.startsWith('nodejs')) return undefined;
+    const startup = spec.runtime.startsWith('nodejs') ? STARTUP_VARIABLE : spec.runtime.startsWith('python') ? PYTHON_STARTUP_VARIABLE : undefined;
+    if (!startup) return undefined;
     const { command, args } = runtimeCommand(spec);
     const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(spec.environment)) if (STARTUP_VARIABLE.test(name)) env[name] = value;
+    for (const [name, value] of Object.entries(spec.environment)) if (startup.test(name)) env[name] = value;
     return { key: JSON.stringify([command, args, Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]), command, args, env };
   }
 

@@ -156,12 +156,12 @@ export class LocalRuntime implements AsyncInvoker {
     return runtime;
   }
 
-  /** Starts the runtime processes the Node.js functions' cold starts will take. */
+  /** Starts the runtime processes the Node.js and Python functions' cold starts will take. */
   private warm(): void {
     if (!this.prewarm) return;
     const specs: EnvironmentSpec[] = [];
     for (const fn of this.functions) {
-      if (!fn.runtime.startsWith('nodejs')) continue;
+      if (!fn.runtime.startsWith('nodejs') && !fn.runtime.startsWith('python')) continue;
       try {
         specs.push(this.spec(fn, '$LATEST', { quiet: true }));
       } catch {

@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { LambdakitError } from '../../lib/errors';
-import { findExecutable, startMotoServer, unshim } from '../../lib/dev/moto-server';
+import { startMotoServer } from '../../lib/dev/moto-server';
+import { findExecutable, unshim } from '../../lib/local/executables';
 
 const answers = async (endpoint: string) => {
   try {

@@ -36,6 +36,40 @@ exports.handler = async () => ({
   pid: process.pid,
 });`;
 
+/** The same, for a Python handler. */
+const PY_PROBE = `import os, sys
+with open('/proc/self/environ', 'rb') as f:
+    INITIAL = f.read().split(b'\\0')
+AT_INIT = {'env': list(os.environ.items()), 'cwd': os.getcwd()}
+
+def handler(event, context):
+    return {
+        'atInit': AT_INIT,
+        'env': [kv for kv in os.environ.items() if kv[0] != '_X_AMZN_TRACE_ID'],
+        'cwd': os.getcwd(),
+        'argv': sys.argv,
+        'path': sys.path,
+        'flags': repr(sys.flags),
+        'hash': hash('lambdakit'),
+        'fds': len(os.listdir('/proc/self/fd')),
+        'prestarted': b'LAMBDAKIT_PREWARM=1' in INITIAL,
+        'pid': os.getpid(),
+    }
+`;
+
+type PyProbe = {
+  atInit: { env: [string, string][]; cwd: string };
+  env: [string, string][];
+  cwd: string;
+  argv: string[];
+  path: string[];
+  flags: string;
+  hash: number;
+  fds: number;
+  prestarted: boolean;
+  pid: number;
+};
+
 type Probe = {
   atInit: { env: [string, string][]; cwd: string; uptimeMs: number };
   env: [string, string][];
@@ -60,7 +94,6 @@ before(() => {
     { id: 'Probe', functionName: 'probe', memory: 192, files: { 'index.js': PROBE }, environment: { GREETING: 'hi', NODE_OPTIONS: '--max-http-header-size=12345' } },
     { id: 'SlowInit', functionName: 'slow-init', files: { 'index.js': PROBE }, environment: { INIT_SPIN_MS: '150' } },
     { id: 'BadOptions', functionName: 'bad-options', files: { 'index.js': PROBE }, environment: { NODE_OPTIONS: '--no-such-node-option' } },
-    { id: 'Py', functionName: 'py', runtime: 'python3.12', handler: 'main.handler', files: { 'main.py': 'def handler(event, context):\n    return 1\n' } },
   ]);
   assembly = readAssembly(dir);
 });
@@ -165,13 +198,37 @@ test('a kind whose process cannot start (a bad NODE_OPTIONS) is not started agai
   assert.equal(withPool.runtime.prewarm!.waiting, 2, 'the two working kinds wait; the broken one is not restarted');
 });
 
-test('Python runtimes are not prestarted; `prewarm: false` and `lambdakit invoke --local` start none', async () => {
-  const pythonOnly = readAssembly(writeAssembly('PyOnly', [{ id: 'Py', functionName: 'py', runtime: 'python3.12', handler: 'main.handler', files: { 'main.py': 'def handler(event, context):\n    return 1\n' } }]));
-  const local = await LocalLambda.start({ assembly: pythonOnly, port: 0, reportsFile: false });
-  instances.push(local);
-  assert.equal(local.runtime.prewarm!.waiting, 0);
-  assert.equal((await local.invoke('py', {})).payload, '1');
+test('a Python handler in a prestarted process sees what a freshly spawned one sees: variables in order, cwd, argv, sys.path, flags, hash seed, open files', async () => {
+  // An app of its own: the pool keeps three kinds, and the shared one has three Node.js kinds.
+  const python = readAssembly(writeAssembly('Py', [{ id: 'Py', functionName: 'py', runtime: 'python3.12', handler: 'main.handler', files: { 'main.py': PY_PROBE }, environment: { GREETING: 'hi', PYTHONHASHSEED: '7' } }]));
+  const pooled = await startLocal({ assembly: python });
+  await pooled.runtime.prewarm!.ready();
+  assert.equal(pooled.runtime.prewarm!.waiting, 1);
+  const fresh = await startLocal({ assembly: python, prewarm: false });
+  const run = async (local: LocalLambda) => {
+    const r = await local.invoke('py', {});
+    assert.equal(r.functionError, undefined, r.payload);
+    const result = JSON.parse(r.payload) as PyProbe;
+    known.add(result.pid);
+    return result;
+  };
+  const [a, b] = [await run(pooled), await run(fresh)];
+  assert.equal(a.prestarted, true, 'the first cold start took the prestarted Python process');
+  assert.equal(b.prestarted, false);
+  assert.deepEqual(comparable(a.env), comparable(b.env));
+  assert.deepEqual(comparable(a.atInit.env), comparable(b.atInit.env), 'already at module load');
+  assert.equal(a.cwd, b.cwd);
+  assert.equal(a.atInit.cwd, b.cwd);
+  assert.deepEqual(a.argv, b.argv);
+  assert.deepEqual(a.path, b.path);
+  assert.equal(a.flags, b.flags);
+  assert.equal(a.hash, b.hash, 'PYTHONHASHSEED of the function applied at startup');
+  assert.equal(a.fds, b.fds, 'the placement pipe is closed before the handler loads');
+});
 
+test('`prewarm: false` and `lambdakit invoke --local` start none', async () => {
+  const local = await startLocal({ prewarm: false });
+  assert.equal(local.runtime.prewarm, undefined);
   const out: string[] = [];
   const stdout = { write: (text: string) => out.push(text) } as unknown as NodeJS.WritableStream;
   await invokeLocal({ app: dir, function: 'probe', reportsFile: false, stdout, stderr: { write: () => true } as unknown as NodeJS.WritableStream });

@@ -11,6 +11,43 @@ import sys
 import time
 import traceback
 
+
+def placement():
+    """A process lambdakit started ahead of any function (lib/local/prewarm.ts) has done what does
+    not depend on the function (the interpreter's start-up, importing this file's modules) and
+    waits on fd 3 to be placed in an environment: it then takes on the environment's whole process
+    environment and working directory, before anything below reads them."""
+    try:
+        os.write(3, b"ready\n")
+        data = b""
+        while b"\n" not in data:
+            chunk = os.read(3, 65536)
+            if not chunk:
+                os._exit(0)  # lambdakit is gone before placing it
+            data += chunk
+    except OSError:
+        os._exit(0)
+    # Closed, so that nothing the function starts inherits it.
+    os.close(3)
+    placed = json.loads(data.split(b"\n", 1)[0])
+    # What the interpreter set itself as it started (PEP 538's LC_CTYPE coercion) is set again
+    # after the function's variables, as in a process started with them.
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            started_with = {e.split(b"=", 1)[0].decode() for e in f.read().split(b"\0") if e}
+        added = {k: v for k, v in os.environ.items() if k not in started_with}
+    except OSError:
+        added = {}
+    os.environ.clear()
+    os.environ.update(placed["env"])
+    for name, value in added.items():
+        os.environ.setdefault(name, value)
+    os.chdir(placed["cwd"])
+
+
+if os.environ.get("LAMBDAKIT_PREWARM") == "1":
+    placement()
+
 API = os.environ.get("AWS_LAMBDA_RUNTIME_API", "")
 HOST_PORT, _, PREFIX = API.partition("/")
 PREFIX = "/" + PREFIX if PREFIX else ""
