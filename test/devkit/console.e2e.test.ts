@@ -52,17 +52,18 @@ app.synth();
   dev = await DevServer.start({ cwd: dir, synth: true, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
   browser = await launching;
   page = await browser.newPage();
+  page.setDefaultTimeout(15_000);
   sqs = new SQSClient({ endpoint: dev.servicesEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   await page.goto(dev.console!.url);
   await page.waitForSelector('.live.on');
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   sqs?.destroy();
   await browser?.close();
   await dev?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+}, { timeout: 30_000 });
 
 /** The work queue (the one with a redrive policy) and the dead-letter queue it names. */
 const workQueues = () => {
@@ -72,7 +73,7 @@ const workQueues = () => {
   return { jobs: jobs.name, deadLetters: deadLetters.name };
 };
 
-test('the feed shows a request made with plain HTTP to the gateway; opening it shows its event and its log', async () => {
+test('the feed shows a request made with plain HTTP to the gateway; opening it shows its event and its log', { timeout: 30_000 }, async () => {
   const answer = await fetch(`${dev.gateway!.url}/hello?name=Ada`);
   assert.equal(await answer.text(), 'Hello, Ada!');
   const row = page.locator('tr.invocation[data-function="Console/Hello"]').first();
@@ -90,7 +91,7 @@ test('the feed shows a request made with plain HTTP to the gateway; opening it s
   assert.match(log, /^REPORT RequestId: .*Billed Duration/m);
 });
 
-test('an invoke from the console runs the function with an event built by the event builders, and the feed shows it', async () => {
+test('an invoke from the console runs the function with an event built by the event builders, and the feed shows it', { timeout: 30_000 }, async () => {
   await page.click('button[name="tab-invoke"]');
   await page.selectOption('select[name="invoke-function"]', 'Console/Hello');
   // The function's trigger proposes the http-api source with its route key; a query parameter is added.
@@ -110,14 +111,14 @@ test('an invoke from the console runs the function with an event built by the ev
   assert.match(await row.innerText(), /direct\s+console/);
 });
 
-test('a poison message appears under dead letters with its body, and a redrive sends it back to its queue', async () => {
+test('a poison message appears under dead letters with its body, and a redrive sends it back to its queue', { timeout: 30_000 }, async () => {
   const { jobs, deadLetters } = workQueues();
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: jobs }));
   await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'poison' }));
   await page.click('button[name="tab-dead-letters"]');
   const queue = page.locator(`article.queue[data-queue="${deadLetters}"]`);
   const message = queue.locator('tr.message', { hasText: 'poison' });
-  await message.waitFor({ timeout: 20_000 });
+  await message.waitFor();
   const worker = 'tr.invocation[data-function="Console/Worker"]';
   await page.click('button[name="tab-invocations"]');
   const before = await page.locator(worker).count();

@@ -117,7 +117,7 @@ describe('the console server: guarded like every lambdakit server, and no state 
     assert.equal(history.size, 0);
   });
 
-  test('the console itself (own Origin, its header, JSON) invokes; the invocation is in the feed and on the event stream', async () => {
+  test('the console itself (own Origin, its header, JSON) invokes; the invocation is in the feed and on the event stream', { timeout: 10_000 }, async () => {
     const events = await new Promise<http.IncomingMessage>((resolve) => http.get({ host: '127.0.0.1', port: server.port, path: '/api/stream', headers: own() }, resolve));
     let streamed = '';
     const invocationStreamed = new Promise<void>((resolve) => {
