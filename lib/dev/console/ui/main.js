@@ -35,6 +35,22 @@ function pretty(text) {
   }
 }
 
+/** An API Gateway-style event or response carries its body as a JSON string: that body, parsed and pretty-printed. */
+function jsonBody(text) {
+  try {
+    const body = JSON.parse(text)?.body;
+    if (typeof body !== 'string' || !/^\s*[[{]/.test(body)) return undefined;
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return undefined;
+  }
+}
+
+function Body({ text }) {
+  const body = jsonBody(text);
+  return body ? html`<details class="body"><summary>body, parsed</summary><pre class="json">${body}</pre></details>` : null;
+}
+
 /** Log lines, with JSON lines (structured logs) pretty-printed. */
 function prettyLog(text) {
   return text
@@ -70,23 +86,23 @@ function Feed({ feed, functions, onOpen, openId }) {
         </select></label>
         <span class="count">${shown.length} of ${feed.length} invocations</span>
       </div>
-      <table class="invocations">
-        <thead><tr><th>time</th><th>function</th><th>trigger</th><th>start</th><th>duration</th><th>billed</th><th>memory</th><th>status</th></tr></thead>
+      <div class="scroll"><table class="invocations">
+        <thead><tr><th>time</th><th>function</th><th>trigger</th><th>start</th><th>duration</th><th class="wide">billed</th><th class="wide">memory</th><th>status</th></tr></thead>
         <tbody>
           ${shown.map(
             (i) => html`<tr key=${i.id} class=${`invocation ${openId === i.id ? 'open' : ''}`} data-id=${i.id} data-function=${i.function} data-status=${i.status} onClick=${() => onOpen(i.id)}>
               <td class="mono">${clock(i.time)}</td>
               <td>${i.function}</td>
               <td><span class=${`kind kind-${i.triggerKind}`}>${i.triggerKind}</span> <span class="mono">${i.trigger}</span></td>
-              <td>${i.cold ? html`<span class="cold">cold ${ms(i.initDurationMs)}</span>` : html`<span class="warm">warm</span>`}</td>
+              <td class="nowrap">${i.cold ? html`<span class="cold">cold ${ms(i.initDurationMs)}</span>` : html`<span class="warm">warm</span>`}</td>
               <td class="num">${ms(i.durationMs)}</td>
-              <td class="num">${i.billedDurationMs} ms</td>
-              <td class="num">${i.maxMemoryUsedMb} / ${i.memoryMb} MB</td>
+              <td class="num wide">${i.billedDurationMs} ms</td>
+              <td class="num wide">${i.maxMemoryUsedMb} / ${i.memoryMb} MB</td>
               <td><${StatusBadge} status=${i.status} text=${i.statusText} /></td>
             </tr>`,
           )}
         </tbody>
-      </table>
+      </table></div>
       ${feed.length === 0 ? html`<p class="empty">No invocations yet. Send a request to the gateway, or invoke a function from the Invoke tab.</p>` : null}
     </section>`;
 }
@@ -128,11 +144,11 @@ function Detail({ id, onClose, onReplayed }) {
       ${editing
         ? html`<textarea class="json" name="replay-event" rows="14" value=${event} onInput=${(e) => setEvent(e.target.value)}></textarea>
             <div class="actions"><button class="primary" name="replay-run" onClick=${replay}>Replay with this event</button> <button onClick=${() => setEditing(false)}>Cancel</button></div>`
-        : html`<pre class="json event">${pretty(detail.event.text)}</pre><${Omitted} kept=${detail.event} />
+        : html`<pre class="json event">${pretty(detail.event.text)}</pre><${Omitted} kept=${detail.event} /><${Body} text=${detail.event.text} />
             <div class="actions"><button name="replay" onClick=${() => setEditing(true)}>Replay…</button></div>`}
       ${result ? html`<div class=${`result ${result.ok ? 'ok' : 'failed'}`}><h3>Replay ${result.ok ? 'answered' : 'failed'}</h3><pre class="json">${result.text}</pre></div>` : null}
       <h3>${detail.status === 'error' ? 'Error' : 'Response'}</h3>
-      <pre class=${`json response ${detail.status === 'error' ? 'failed' : ''}`}>${pretty(detail.response.text)}</pre><${Omitted} kept=${detail.response} />
+      <pre class=${`json response ${detail.status === 'error' ? 'failed' : ''}`}>${pretty(detail.response.text)}</pre><${Omitted} kept=${detail.response} /><${Body} text=${detail.response.text} />
       <h3>Log</h3>
       <pre class="log">${prettyLog(detail.log.text)}</pre><${Omitted} kept=${detail.log} />
       ${detail.platformLinesAdded ? html`<p class="note">START, END and REPORT are below this function's system log level: CloudWatch would not keep them.</p>` : null}
@@ -143,7 +159,7 @@ function Functions({ functions }) {
   return html`
     <section class="functions">
       <h2>Functions</h2>
-      <table>
+      <div class="scroll"><table>
         <thead><tr><th>function</th><th>runtime</th><th>warm environments</th><th>last invocation</th></tr></thead>
         <tbody>
           ${functions.map(
@@ -154,7 +170,7 @@ function Functions({ functions }) {
             </tr>`,
           )}
         </tbody>
-      </table>
+      </table></div>
     </section>`;
 }
 
@@ -168,29 +184,31 @@ function Invoke({ functions, sources }) {
   const [asynchronous, setAsynchronous] = useState(false);
   const [result, setResult] = useState(null);
   const [problem, setProblem] = useState('');
-  // How many events were built: the textarea says it, so a test (or a user) sees the new event arrived.
-  const [built, setBuilt] = useState(0);
+  // Only the last event asked for is shown, whichever answer comes back first.
+  const latest = useRef(0);
 
-  // Picking a function proposes the event its first trigger sends.
+  const spec = sources?.sources.find((s) => s.name === source);
+  const build = async (chosen = source, options = values) => {
+    setProblem('');
+    const request = ++latest.current;
+    try {
+      const answer = await postJson('/api/events/build', { source: chosen, options });
+      if (request === latest.current) setEvent(JSON.stringify(answer.event, null, 2));
+    } catch (e) {
+      if (request === latest.current) setProblem(e.message);
+    }
+  };
+
+  // Picking a function proposes the event its first trigger sends, built by lib/events.
   useEffect(() => {
     if (!fn) return;
     setQualifier(fn.qualifiers[0]);
     const trigger = fn.triggers[0];
     setSource(trigger ? trigger.source : '');
     setValues(trigger ? { ...trigger.options } : {});
+    if (trigger) build(trigger.source, trigger.options);
+    else setEvent('{}');
   }, [fn?.path]);
-
-  const spec = sources?.sources.find((s) => s.name === source);
-  const build = async (chosen = source, options = values) => {
-    setProblem('');
-    try {
-      const answer = await postJson('/api/events/build', { source: chosen, options });
-      setEvent(JSON.stringify(answer.event, null, 2));
-      setBuilt((n) => n + 1);
-    } catch (e) {
-      setProblem(e.message);
-    }
-  };
   const invoke = async () => {
     setProblem('');
     setResult(null);
@@ -236,7 +254,7 @@ function Invoke({ functions, sources }) {
         </div>
         <div>
           <h3>Event</h3>
-          <textarea class="json" name="invoke-event" data-built=${built} rows="18" value=${event} onInput=${(e) => setEvent(e.target.value)}></textarea>
+          <textarea class="json" name="invoke-event" rows="18" value=${event} onInput=${(e) => setEvent(e.target.value)}></textarea>
           <div class="actions">
             <label><input type="checkbox" name="invoke-async" checked=${asynchronous} onChange=${(e) => setAsynchronous(e.target.checked)} /> asynchronously (Event: retries and dead-letter queue apply)</label>
             <button class="primary" name="invoke-run" onClick=${invoke}>Invoke ${fn.path}</button>
@@ -277,7 +295,7 @@ function DeadLetters({ tick }) {
       <div class="toolbar"><button onClick=${load}>Refresh</button> ${done ? html`<span class="done">${done}</span>` : null}</div>
       ${problem ? html`<p class="error">${problem}</p>` : null}
       ${queues.length === 0 ? html`<p class="empty">The app declares no dead-letter queues.</p>` : null}
-      ${queues.map(
+      ${[...queues].sort((a, b) => b.visible + b.inFlight - (a.visible + a.inFlight)).map(
         (q) => html`<article class="queue" data-queue=${q.name}>
           <h2>${q.name} <span class="count">${q.visible} message(s)${q.inFlight ? `, ${q.inFlight} in flight` : ''}</span></h2>
           <p class="meta">Dead letters of ${q.sources.map((s) => `${s.kind} ${s.name}`).join(', ')}</p>
@@ -312,7 +330,7 @@ function Resources() {
           <h2><span class=${`kind kind-${r.kind}`}>${r.kind}</span> ${r.name} <span class="count">${r.count ?? '?'}${r.countIsMinimum ? '+' : ''} ${r.countLabel}</span></h2>
           <p class="meta">${r.construct}${r.note ? ` · ${r.note}` : ''}</p>
           ${r.error ? html`<p class="error">${r.error}</p>` : null}
-          ${r.first.length ? html`<pre class="json">${r.first.map((x) => JSON.stringify(x, null, 2)).join('\n')}</pre>` : null}
+          ${r.first.length ? html`<ol class="items">${r.first.map((x) => html`<li><code>${JSON.stringify(x)}</code></li>`)}</ol>` : null}
         </article>`,
       )}
     </section>`;
@@ -405,4 +423,7 @@ function App() {
     </main>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+// The page's "Loading…" placeholder goes: Preact renders into what is there otherwise.
+root.textContent = '';
+render(html`<${App} />`, root);
