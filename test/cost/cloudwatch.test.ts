@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { runCli } from '../cli/run-cli';
+import { CLI } from '../helpers';
 import { DUMMY_AWS_ENV, type Moto, deployAssembly, freePort, physicalIds, startMoto } from '../ops/moto';
 import { costProject } from './fixture';
 
@@ -79,7 +81,8 @@ describe('lambdakit cost --cloudwatch (against moto)', () => {
     assert.equal(checkout.billedDurationMs, 31);
     // A stack that is not deployed yet does not fail the estimate: it has nothing measured.
     assert.deepEqual(fn('Jobs/Resize').assumptions, ['not deployed: nothing in CloudWatch, fixed costs only']);
-    assert.equal(report.prices.file, '../../lib/cost/prices.json');
+    // The price list the CLI ships beside its code (dist/cost in the package), named from the project.
+    assert.equal(report.prices.file, path.relative(dir, path.join(path.dirname(CLI), '..', 'cost', 'prices.json')));
 
     // What the user gives wins over what was measured, and the table says which was used.
     const table = await runCli(['cost', '--cloudwatch', '--cloudwatch-days', '1', '--duration-ms', '80', '--stack', 'Shop'], dir, env);
