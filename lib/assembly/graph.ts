@@ -472,7 +472,7 @@ function mermaidNode(node: GraphNode): string {
 
 /** Mermaid's entity codes for the characters that end or confuse a quoted label. */
 function mermaidText(text: string): string {
-  return text.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+  return text.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/\|/g, '#124;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
 }
 
 const DOT_SHAPE: Readonly<Record<GraphNodeKind, string>> = {
