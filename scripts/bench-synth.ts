@@ -7,6 +7,8 @@
  *     [--cli-sizes 10,50] [--app-command "npx tsx"]     the `cdk synth` path (0 to skip: --cli-sizes 0)
  *     [--sizes 10,50,200] [--skip-nodejs-over 50]       the in-process path (0 to skip: --sizes 0)
  *     [--python 20]                                     Python functions (0 to skip)
+ *     [--baseline-lib .bench/before/lib]                another copy of lambdakit's lib/ (e.g. `git archive <commit> lib`),
+ *                                                       run warm beside the current one on the `cdk synth` path
  *
  * Two paths:
  * - `cdk synth` as users run it: `npx cdk synth -q --app "<app-command> app.ts"`
@@ -51,8 +53,9 @@ const appCommand = option('app-command', 'npx tsx');
 const sizes = sizeList(option('sizes', '10,50,200'));
 const skipNodejsOver = Number(option('skip-nodejs-over', '50'));
 const pythonCount = Number(option('python', '20'));
+const baselineLib = option('baseline-lib', '') ? path.resolve(option('baseline-lib', '')) : undefined;
 
-type Kind = 'lambdakit' | 'nodejs' | 'empty' | 'python';
+type Kind = 'lambdakit' | 'baseline' | 'nodejs' | 'empty' | 'python';
 type Cache = 'cold' | 'warm';
 /** What the app reports about itself (milliseconds since its process started, and durations). */
 interface AppTiming {
@@ -104,7 +107,7 @@ function generateEntries(n: number): void {
 function writeApp(kind: Kind, n: number, mode: 'cli' | 'in-process'): string {
   const name = `${mode}-${kind}-${n}`;
   const file = path.join(WORK, `app-${name}.ts`);
-  const lib = path.relative(WORK, path.join(ROOT, 'lib')).split(path.sep).join('/');
+  const lib = path.relative(WORK, kind === 'baseline' ? baselineLib! : path.join(ROOT, 'lib')).split(path.sep).join('/');
   const body =
     kind === 'nodejs'
       ? `import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -124,12 +127,12 @@ for (let i = 0; i < ${n}; i++) {
           ? `import { LambdaFunction } from '${lib}';
 const loadedMs = performance.now();
 for (let i = 0; i < ${n}; i++) {
-  new LambdaFunction(stackFor(i), 'Fn' + i, { entry: path.join(__dirname, 'python', 'fn' + i, 'handler.py'), projectRoot: ${JSON.stringify(ROOT)} });
+  new LambdaFunction(stackFor(i), 'Fn' + i, { entry: path.join(__dirname, 'python', 'fn' + i, 'handler.py'), projectRoot: __dirname });
 }`
           : `import { LambdaFunction } from '${lib}';
 const loadedMs = performance.now();
 for (let i = 0; i < ${n}; i++) {
-  new LambdaFunction(stackFor(i), 'Fn' + i, { entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'), projectRoot: ${JSON.stringify(ROOT)} });
+  new LambdaFunction(stackFor(i), 'Fn' + i, { entry: path.join(__dirname, 'functions', 'fn' + i + '.ts'), projectRoot: __dirname });
 }`;
   const appProps =
     mode === 'cli'
@@ -155,10 +158,14 @@ fs.writeFileSync(process.env.BENCH_TIMING_FILE!, JSON.stringify({ loadedMs, cons
   return file;
 }
 
+/**
+ * The generated apps' project root is the benchmark's own directory, so their bundle cache
+ * (`.bench/node_modules/.cache/lambdakit`) is theirs: emptying it leaves the repository's alone.
+ */
 function clearCache(kind: Kind, cache: Cache | undefined): void {
   if (cache !== 'cold') return;
   const sub = kind === 'python' ? 'python' : 'bundles';
-  fs.rmSync(path.join(ROOT, 'node_modules', '.cache', 'lambdakit', sub), { recursive: true, force: true });
+  fs.rmSync(path.join(WORK, 'node_modules', '.cache', 'lambdakit', sub), { recursive: true, force: true, maxRetries: 3 });
 }
 
 function spawnTimed(command: string, argv: string[], env: NodeJS.ProcessEnv, label: string): { wallMs: number; timing: AppTiming } {
@@ -227,11 +234,17 @@ function benchCli(): void {
   const variants: Array<{ label: string; kind: Kind; cache?: Cache }> = [
     { label: 'lambdakit cold', kind: 'lambdakit', cache: 'cold' },
     { label: 'lambdakit warm', kind: 'lambdakit', cache: 'warm' },
+    ...(baselineLib ? [{ label: 'baseline lib warm', kind: 'baseline' as const, cache: 'warm' as const }] : []),
     { label: 'NodejsFunction', kind: 'nodejs' },
   ];
   const results = new Map<string, Run[]>();
   const key = (label: string, n: number, validation: boolean) => `${label}|${n}|${validation}`;
   for (let round = 1; round <= runs; round++) {
+    // The floor: an app with one empty stack pays the CLI, module loading and (validation on) the validator's start-up.
+    for (const validation of [true, false]) {
+      const k = key('empty app', 0, validation);
+      results.set(k, [...(results.get(k) ?? []), runCli('empty', 0, validation)]);
+    }
     for (const n of cliSizes) {
       for (const validation of [true, false]) {
         for (const variant of variants) {
@@ -246,7 +259,7 @@ function benchCli(): void {
   console.log(`\n## cdk synth (npx cdk synth --quiet --no-notices --app "${appCommand} app.ts"), ${runs} rounds, median [min-max]`);
   for (const validation of [true, false]) {
     console.log(`\nvalidation ${validation ? 'on (the default)' : 'off (CDK_VALIDATION=false)'}: CLI wall time; in the app: load / construct / synth`);
-    console.log(`   N | ${variants.map((v) => pad(v.label, 64)).join(' | ')} | NodejsFunction / lambdakit (cold, warm)`);
+    console.log(`   N | ${variants.map((v) => pad(v.label, 64)).join(' | ')} | NodejsFunction / lambdakit (cold, warm${baselineLib ? ', baseline warm' : ''})`);
     for (const n of cliSizes) {
       const cells = variants.map((v) => {
         const rs = results.get(key(v.label, n, validation))!;
@@ -254,7 +267,8 @@ function benchCli(): void {
       });
       const nodejs = results.get(key('NodejsFunction', n, validation))!;
       const ratios = (label: string) => results.get(key(label, n, validation))!.map((r, i) => nodejs[i].wallMs / r.wallMs);
-      console.log(`${String(n).padStart(4)} | ${cells.join(' | ')} | ${ratioSpread(ratios('lambdakit cold'))}, ${ratioSpread(ratios('lambdakit warm'))}`);
+      const baseline = baselineLib ? `, ${ratioSpread(ratios('baseline lib warm'))}` : '';
+      console.log(`${String(n).padStart(4)} | ${cells.join(' | ')} | ${ratioSpread(ratios('lambdakit cold'))}, ${ratioSpread(ratios('lambdakit warm'))}${baseline}`);
     }
     if (cliSizes.length >= 2) {
       const lines = variants.map((v) => {
@@ -263,7 +277,19 @@ function benchCli(): void {
         return `${v.label} ${line.perFunction.toFixed(1)} ms/function + ${seconds(line.fixed)} s fixed`;
       });
       console.log(`cost per added function (least squares over every run, N=${cliSizes.join(',')}; CLI wall time): ${lines.join('; ')}`);
+      const inApp = variants.map((v) => {
+        const points = cliSizes.flatMap((n) => results.get(key(v.label, n, validation))!.map((r) => ({ n, ms: r.constructMs + r.synthMs })));
+        return `${v.label} ${fit(points)!.perFunction.toFixed(1)} ms/function`;
+      });
+      console.log(`  the same on the app's construct+synth time (less noisy than the CLI's wall time): ${inApp.join('; ')}`);
     }
+    const empty = results.get(key('empty app', 0, validation))!;
+    const largest = Math.max(...cliSizes);
+    const nodejs = results.get(key('NodejsFunction', largest, validation))!;
+    console.log(
+      `floor, an app with one empty stack: ${spread(empty.map((r) => r.wallMs))}; load ${spread(empty.map((r) => r.loadedMs))}, synth ${spread(empty.map((r) => r.synthMs))}` +
+        ` -> at most ${ratioSpread(nodejs.map((r, i) => r.wallMs / empty[i].wallMs))} faster than NodejsFunction at N=${largest} for any library`,
+    );
   }
   if (cliSizes.includes(50)) {
     const ratios = (label: string) => {
