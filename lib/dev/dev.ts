@@ -315,7 +315,7 @@ export class DevServer {
     phase('gateway', since);
     if (this.options.console) {
       since = performance.now();
-      this.console = await ConsoleServer.start({ backend: this.consoleBackend(), history: this.history!, port: this.options.console.port ?? 3002, host, allowedHosts: this.options.allowedHosts });
+      this.console = await ConsoleServer.start({ backend: this.consoleBackend(), history: this.history!, port: this.options.console.port ?? 3002, host, allowedHosts: this.options.allowedHosts, graph: () => this.wiringDiagram() });
       phase('console', since);
     }
     since = performance.now();
@@ -340,6 +340,20 @@ export class DevServer {
       if (error instanceof ThrottledError) return { payload: JSON.stringify({ errorType: 'TooManyRequestsException', errorMessage: error.message }), functionError: 'Throttled' };
       throw error;
     }
+  }
+
+  private diagram?: Promise<{ readonly svg: string; readonly nodes: Readonly<Record<string, string>> }>;
+
+  /** The app's wiring as `lambdakit graph` draws it (SVG), and each function's node id on it; drawn once, on first use. */
+  private wiringDiagram(): Promise<{ readonly svg: string; readonly nodes: Readonly<Record<string, string>> }> {
+    this.diagram ??= (async () => {
+      const { buildGraph, toSvg } = await import('../assembly/graph');
+      const graph = buildGraph(this.assembly);
+      const nodes = Object.fromEntries(graph.nodes.filter((n) => n.kind === 'function' && n.path).map((n) => [n.path!, n.id]));
+      return { svg: await toSvg(graph), nodes };
+    })();
+    this.diagram.catch(() => (this.diagram = undefined));
+    return this.diagram;
   }
 
   /** What the console reads and runs: the app's model, the runtime, the local services. */

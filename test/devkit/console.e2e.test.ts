@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DevServer } from '../../lib/dev/dev';
 import { cdkProject } from '../cli/run-cli';
 
@@ -11,7 +11,8 @@ import { cdkProject } from '../cli/run-cli';
 // small app shared by every case: an HTTP route and a queue worker with a dead-letter queue.
 let dir: string;
 let dev: DevServer;
-let browser: Browser;
+let browser: Browser | undefined;
+let launching: Promise<Browser> | undefined;
 let page: Page;
 let sqs: SQSClient;
 const output: string[] = [];
@@ -46,10 +47,13 @@ app.synth();
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"console-app","private":true}');
   fs.writeFileSync(path.join(dir, 'src', 'hello.ts'), HELLO);
   fs.writeFileSync(path.join(dir, 'src', 'worker.ts'), WORKER);
-  // Chromium starts while the app synthesizes.
-  const launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  // The app synthesizes in a process of its own while Playwright loads here and Chromium starts.
+  const starting = DevServer.start({ cwd: dir, synth: true, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
+  starting.catch(() => undefined);
+  const { chromium } = await import('playwright-core');
+  launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   launching.catch(() => undefined);
-  dev = await DevServer.start({ cwd: dir, synth: true, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
+  dev = await starting;
   browser = await launching;
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);
@@ -60,7 +64,8 @@ app.synth();
 
 after(async () => {
   sqs?.destroy();
-  await browser?.close();
+  // Closed even when dev failed to start while Chromium was starting.
+  await (browser ?? (await launching?.catch(() => undefined)))?.close();
   await dev?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }, { timeout: 30_000 });
@@ -112,6 +117,14 @@ test('an invoke from the console runs the function with an event built by the ev
   const row = page.locator('tr.invocation[data-function="Console/Hello"]', { hasText: 'console' }).first();
   await row.waitFor();
   assert.match(await row.innerText(), /direct\s+console/);
+});
+
+test('the Wiring tab draws the app as lambdakit graph does, with each function\'s warm environments and last invocation on its node', { timeout: 30_000 }, async () => {
+  await page.click('button[name="tab-wiring"]');
+  const hello = page.locator('g.node.warm[data-function="Console/Hello"]');
+  await hello.waitFor();
+  assert.match(await hello.locator('text.live').textContent() ?? '', /^[1-9]\d* warm · ok [\d.]+ ms at \d\d:\d\d:\d\d$/);
+  assert.equal(await page.locator('g.node[data-function="Console/Worker"]').count(), 1, 'every function is on the diagram');
 });
 
 test('a poison message appears under dead letters with its body, and a redrive sends it back to its queue', { timeout: 30_000 }, async () => {

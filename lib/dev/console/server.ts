@@ -161,6 +161,7 @@ export class ConsoleServer {
         return redrive(backend, { queue: body.queue, source: typeof body.source === 'string' ? body.source : undefined, messageIds });
       }),
       route('GET', /^\/api\/resources$/, async () => resourceViews(backend)),
+      route('GET', /^\/api\/info$/, async () => ({ wiring: this.options.graph !== undefined })),
       route('GET', /^\/api\/graph$/, async () => (await this.options.graph?.()) ?? { svg: '', nodes: {} }),
     ];
   }

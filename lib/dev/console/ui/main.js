@@ -338,9 +338,13 @@ function Resources() {
 
 function Wiring({ functions }) {
   const [graph, setGraph] = useState(null);
+  const [problem, setProblem] = useState('');
   const holder = useRef(null);
   useEffect(() => {
-    getJson('/api/graph').then(setGraph, () => setGraph({ svg: '', nodes: {} }));
+    getJson('/api/graph').then(setGraph, (e) => {
+      setProblem(e.message);
+      setGraph({ svg: '', nodes: {} });
+    });
   }, []);
   // Live state on the diagram: each function's node gets its warm environments and last status.
   useEffect(() => {
@@ -352,18 +356,25 @@ function Wiring({ functions }) {
       node.classList.toggle('warm', f.environments > 0);
       node.classList.toggle('failed', f.last?.status === 'error');
       node.classList.toggle('partial', f.last?.status === 'partial');
-      let title = node.querySelector('title.live');
-      if (!title) {
-        title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
-        title.classList.add('live');
-        node.prepend(title);
+      node.dataset.function = f.path;
+      node.dataset.environments = String(f.environments);
+      // The live state, written under the node's box: warm environments and the last invocation.
+      let label = node.querySelector('text.live');
+      if (!label) {
+        const box = node.getBBox();
+        label = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+        label.classList.add('live');
+        label.setAttribute('x', String(box.x + box.width / 2));
+        label.setAttribute('y', String(box.y + box.height + 11));
+        label.setAttribute('text-anchor', 'middle');
+        node.append(label);
       }
-      title.textContent = `${f.path}: ${f.environments} warm environment(s)${f.last ? `; last ${f.last.statusText} at ${clock(f.last.time)}` : ''}`;
+      label.textContent = `${f.environments} warm${f.last ? ` · ${f.last.statusText} ${ms(f.last.durationMs)} at ${f.last.time.slice(11, 19)}` : ''}`;
     }
   }, [graph, functions]);
-  if (!graph) return html`<p>Loading…</p>`;
-  if (!graph.svg) return html`<p class="empty">No diagram of this app.</p>`;
-  return html`<section class="wiring"><p class="note">Functions with warm environments are outlined green; red when their last invocation failed.</p><div class="diagram" ref=${holder} dangerouslySetInnerHTML=${{ __html: graph.svg }}></div></section>`;
+  if (!graph) return html`<p>Drawing the app…</p>`;
+  if (!graph.svg) return html`<p class="empty">No diagram of this app${problem ? `: ${problem}` : ''}.</p>`;
+  return html`<section class="wiring"><p class="note">As <code>lambdakit graph</code> draws it. Under each function: its warm environments and its last invocation; outlined green while it has warm environments, red (or amber) when its last invocation failed (partly).</p><div class="diagram" ref=${holder} dangerouslySetInnerHTML=${{ __html: graph.svg }}></div></section>`;
 }
 
 function App() {
@@ -378,7 +389,7 @@ function App() {
 
   useEffect(() => {
     getJson('/api/event-sources').then(setSources, () => undefined);
-    getJson('/api/graph').then((g) => setHasGraph(Boolean(g.svg)), () => undefined);
+    getJson('/api/info').then((info) => setHasGraph(info.wiring), () => undefined);
     const stream = new EventSource('/api/stream');
     // On every (re)connection the feed is read whole: nothing missed while disconnected.
     stream.onopen = () => {
