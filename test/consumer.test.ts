@@ -18,6 +18,7 @@ describe('a project made by lambdakit init, on the published package', () => {
   let work: string;
   let tarball: string;
   let app: string;
+  let dev: RunningDev | undefined;
 
   before(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'lambdakit-consumer-'));
@@ -27,8 +28,13 @@ describe('a project made by lambdakit init, on the published package', () => {
     addPlatformCode(app);
     execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: app, stdio: 'pipe' });
     linkDevDependencies(app);
+    // `npm start` starts now and gets ready while npm test type-checks: the two take the same time, not their sum.
+    dev = startDev(app);
   });
-  after(() => fs.rmSync(work, { recursive: true, force: true }));
+  after(async () => {
+    await dev?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
 
   it('ships only built files and the init templates: no TypeScript sources, tests or fixtures', () => {
     const listed = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
@@ -50,31 +56,13 @@ describe('a project made by lambdakit init, on the published package', () => {
   });
 
   it('npm start runs it under lambdakit dev, whose gateway answers the route', async () => {
-    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const dev = spawn(path.join(app, 'node_modules', '.bin', 'lambdakit'), ['dev', '--port', '0', '--lambda-port', '0', '--console-port', '0', '--no-watch', '--no-reports'], {
-      cwd: app,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, NODE_NO_WARNINGS: '1' },
-    });
-    const exited = new Promise<number | null>((resolve) => dev.on('exit', (code) => resolve(code)));
-    let output = '';
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const read = (chunk: Buffer) => {
-          output += chunk.toString();
-          const route = /GET +(http:\/\/127\.0\.0\.1:\d+\/hello)\b/.exec(output);
-          if (route && /ready in/.test(output)) resolve(route[1]);
-        };
-        dev.stdout.on('data', read);
-        dev.stderr.on('data', read);
-        void exited.then((code) => reject(new Error(`lambdakit dev exited (${code}) before it was ready:\n${output}`)));
-      });
-      const response = await fetch(`${url}?name=Ada`);
+      const response = await fetch(`${await dev!.ready}?name=Ada`);
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { message: 'Hello, Ada!' });
     } finally {
-      dev.kill('SIGINT');
-      await exited;
+      // It wrote cdk.out by synthesizing cdk.json's app; the next test reads it.
+      await dev!.stop();
     }
   });
 
@@ -111,6 +99,43 @@ describe('a project made by lambdakit init, on the published package', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(work, 'jobs', 'package.json'), 'utf8')).dependencies.lambdakit, JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version);
   });
 });
+
+interface RunningDev {
+  /** The URL of GET /hello once dev says it is ready; rejects if dev exits first. */
+  readonly ready: Promise<string>;
+  /** Ctrl-C, then its exit. */
+  stop(): Promise<void>;
+}
+
+/** `lambdakit dev` of the project, as `npm start` runs it, from the installed package, on free ports. */
+function startDev(app: string): RunningDev {
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const child = spawn(path.join(app, 'node_modules', '.bin', 'lambdakit'), ['dev', '--port', '0', '--lambda-port', '0', '--console-port', '0', '--no-watch', '--no-reports'], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, NODE_NO_WARNINGS: '1' },
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let output = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const route = /GET +(http:\/\/127\.0\.0\.1:\d+\/hello)\b/.exec(output);
+      if (route && /ready in/.test(output)) resolve(route[1]);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    void exited.then(() => reject(new Error(`lambdakit dev exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`)));
+  });
+  ready.catch(() => undefined); // reported by the test that waits for it
+  return {
+    ready,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
 
 /** A platform team's house function (a subclass) and service (a wrapper), added to the generated app as a second stack. */
 function addPlatformCode(app: string): void {
