@@ -2,19 +2,23 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type * as Sqs from '@aws-sdk/client-sqs';
 import type { Browser, Page } from 'playwright-core';
-import { DevServer } from '../../lib/dev/dev';
-import { cdkProject } from '../cli/run-cli';
+import { synthesize } from '../../lib/assembly/synth';
+import type { DevServer } from '../../lib/dev/dev';
 
 // The dev console in a real browser (Debian's Chromium, headless), against one `lambdakit dev` of a
 // small app shared by every case: an HTTP route and a queue worker with a dead-letter queue.
+// Only light modules are imported up front: dev, the AWS SDK and Playwright load while the app synthesizes.
+const ROOT = path.resolve(__dirname, '../..');
 let dir: string;
 let dev: DevServer;
+let GetQueueUrlCommand: typeof Sqs.GetQueueUrlCommand;
+let SendMessageCommand: typeof Sqs.SendMessageCommand;
 let browser: Browser | undefined;
 let launching: Promise<Browser> | undefined;
 let page: Page;
-let sqs: SQSClient;
+let sqs: Sqs.SQSClient;
 const output: string[] = [];
 const quiet = { write: (chunk: string) => output.push(chunk) > 0 } as unknown as NodeJS.WritableStream;
 
@@ -32,9 +36,13 @@ const WORKER = `export const handler = async (event: { Records: Array<{ body: st
 `;
 
 before(async () => {
-  dir = cdkProject('dev-console', `
+  dir = path.join(ROOT, '.test-tmp', `dev-console-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'node --import tsx app.ts' }));
+  fs.writeFileSync(path.join(dir, 'app.ts'), `
 import { App, Stack } from 'aws-cdk-lib';
-import { HttpApi, LambdaFunction, QueueTrigger, WorkQueue } from '${path.resolve(__dirname, '../../lib').split(path.sep).join('/')}';
+import { HttpApi, LambdaFunction, QueueTrigger, WorkQueue } from '${path.join(ROOT, 'lib').split(path.sep).join('/')}';
 const app = new App();
 const stack = new Stack(app, 'Console');
 const api = new HttpApi(stack, 'Http');
@@ -43,21 +51,24 @@ const jobs = new WorkQueue(stack, 'Jobs', { maxReceiveCount: 1 });
 new LambdaFunction(stack, 'Worker', { entry: 'src/worker.ts', monitoring: false, triggers: [new QueueTrigger(jobs, { batchSize: 1 })] });
 app.synth();
 `);
-  fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"console-app","private":true}');
   fs.writeFileSync(path.join(dir, 'src', 'hello.ts'), HELLO);
   fs.writeFileSync(path.join(dir, 'src', 'worker.ts'), WORKER);
-  // The app synthesizes in a process of its own while Playwright loads here and Chromium starts.
-  const starting = DevServer.start({ cwd: dir, synth: true, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
-  starting.catch(() => undefined);
+  // The app synthesizes in a process of its own while this one loads dev, the SDK and Playwright, and Chromium starts.
+  const synthesized = synthesize({ cwd: dir, output: 'cdk.out' });
+  synthesized.catch(() => undefined);
   const { chromium } = await import('playwright-core');
   launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   launching.catch(() => undefined);
-  dev = await starting;
+  const [{ DevServer }, sqsModule] = await Promise.all([import('../../lib/dev/dev'), import('@aws-sdk/client-sqs')]);
+  ({ GetQueueUrlCommand, SendMessageCommand } = sqsModule);
+  const synth = await synthesized;
+  assert.equal(synth.exitCode, 0, synth.stderr);
+  dev = await DevServer.start({ cwd: dir, app: path.join(dir, 'cdk.out'), synth: false, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
   browser = await launching;
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);
-  sqs = new SQSClient({ endpoint: dev.servicesEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  sqs = new sqsModule.SQSClient({ endpoint: dev.servicesEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   await page.goto(dev.console!.url);
   await page.waitForSelector('.live.on');
 }, { timeout: 60_000 });
@@ -149,4 +160,21 @@ test('a poison message appears under dead letters with its body, and a redrive s
   await page.locator(worker).first().click();
   await page.waitForSelector('.detail pre.event');
   assert.match(await page.locator('.detail pre.event').innerText(), /"body": "poison"/);
+});
+
+test('a function\'s dead letter is redriven as an asynchronous invocation of the function with the message\'s body', { timeout: 30_000 }, async () => {
+  const deadLetters = dev.appResources.queues.find((q) => q.logicalId.startsWith('HelloDeadLetterQueue'));
+  assert.ok(deadLetters);
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: deadLetters.name }));
+  await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ queryStringParameters: { name: 'Lazarus' } }), MessageAttributes: { ErrorMessage: { DataType: 'String', StringValue: 'boom' } } }));
+  await page.click('button[name="tab-dead-letters"]');
+  const queue = page.locator(`article.queue[data-queue="${deadLetters.name}"]`);
+  await queue.locator('tr.message', { hasText: 'Lazarus' }).waitFor();
+  assert.match(await queue.locator('tr.message').first().innerText(), /ErrorMessage: boom/);
+  await queue.locator('button[name="redrive"][data-source="Console/Hello"]').click();
+  await page.click('button[name="tab-invocations"]');
+  const row = page.locator('tr.invocation[data-function="Console/Hello"]', { hasText: 'redrive' }).first();
+  await row.waitFor();
+  await row.click();
+  await page.locator('.detail pre.response', { hasText: 'Hello, Lazarus!' }).waitFor();
 });

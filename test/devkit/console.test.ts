@@ -2,11 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { FunctionModel } from '../../lib/assembly/model';
-import type { AppResources } from '../../lib/assembly/resources';
+import type { AppResources, QueueModel, TopicModel } from '../../lib/assembly/resources';
 import type { AppWiring } from '../../lib/assembly/triggers';
 import type { ConsoleBackend } from '../../lib/dev/console/backend';
 import { InvocationHistory, triggerKind } from '../../lib/dev/console/history';
 import { ConsoleServer } from '../../lib/dev/console/server';
+import { deadLetterQueues } from '../../lib/dev/console/services';
 import { serviceClients } from '../../lib/dev/services';
 import type { InvocationLogEntry, InvocationOutcome } from '../../lib/local';
 
@@ -181,5 +182,43 @@ describe('the invocation history is bounded', () => {
   test('triggers are grouped by the source that sent them', () => {
     const kinds = ['GET /hello', 'POST /orders/{id}', 'sqs jobs (3)', 'dynamodb App-Table', 'kinesis clicks', 'sns orders', 's3 uploads/cat.png', 'rule App/Route', 'schedule App/Cleanup', 'invoke-api', 'console', 'redrive App/Fn'].map(triggerKind);
     assert.deepEqual(kinds, ['route', 'route', 'queue', 'stream', 'stream', 'topic', 'bucket', 'rule', 'schedule', 'direct', 'direct', 'direct']);
+  });
+});
+
+describe('dead-letter queues are read from the assembly', () => {
+  test('a queue redriving to another, a function\'s DeadLetterConfig and a subscription\'s dead-letter queue; only the first two can be redriven', () => {
+    const queue = (logicalId: string, fields: Partial<QueueModel> = {}): QueueModel => ({ stackName: 'App', logicalId, type: 'AWS::SQS::Queue', name: `App-${logicalId}`, arn: `arn:aws:sqs:us-east-1:123456789012:App-${logicalId}`, url: `https://sqs.us-east-1.amazonaws.com/123456789012/App-${logicalId}`, fifo: false, contentBasedDeduplication: false, ...fields });
+    const jobsDlq = queue('JobsDlq');
+    const jobs = queue('Jobs', { redrive: { deadLetterTargetArn: jobsDlq.arn, maxReceiveCount: 3 } });
+    const fnDlq = queue('FnDlq');
+    const subscriptionDlq = queue('SubDlq');
+    const topic: TopicModel = { stackName: 'App', logicalId: 'Orders', type: 'AWS::SNS::Topic', name: 'App-Orders', arn: 'arn:aws:sns:us-east-1:123456789012:App-Orders', fifo: false, contentBasedDeduplication: false };
+    const queues = [jobsDlq, jobs, fnDlq, subscriptionDlq];
+    const withDlq: FunctionModel = { ...fn, deadLetterTarget: { 'Fn::GetAtt': ['FnDlq', 'Arn'] } };
+    const clients = serviceClients('http://127.0.0.1:9');
+    try {
+      const found = deadLetterQueues({
+        functions: [withDlq],
+        resources: { tables: [], queues, topics: [topic], streams: [], buses: [], buckets: [], rules: [], schedules: [] },
+        wiring: { routes: [], mockRoutes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [{ logicalId: 'Sub', stackName: 'App', topic, target: { fn: withDlq, qualifier: 'live' }, filterPolicyScope: 'MessageAttributes', deadLetterTarget: { 'Fn::GetAtt': ['SubDlq', 'Arn'] } }], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] },
+        provisioned: queues.map((q) => ({ stackName: q.stackName, logicalId: q.logicalId, type: q.type, name: q.name, arn: q.arn, url: `http://local/${q.name}` })),
+        clients,
+        resolve: (_stack, value) => `arn:aws:sqs:us-east-1:123456789012:App-${((value as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]}`,
+        environmentsOf: () => 0,
+        invoke: () => Promise.reject(new Error('not called')),
+        invokeAsync: () => 'not called',
+      });
+      assert.deepEqual(
+        found.map((q) => [q.name, q.sources.map((s) => [s.kind, s.name, Boolean(s.redrive)])]),
+        [
+          ['App-JobsDlq', [['queue', 'App-Jobs', true]]],
+          ['App-FnDlq', [['function', 'App/Fn', true]]],
+          ['App-SubDlq', [['subscription', 'App-Orders → App/Fn', false]]],
+        ],
+      );
+      assert.equal(found[0].url, 'http://local/App-JobsDlq', 'the URL the services reported');
+    } finally {
+      clients.destroy();
+    }
   });
 });

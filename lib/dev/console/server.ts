@@ -70,9 +70,11 @@ export class ConsoleServer {
   public static async start(options: ConsoleOptions): Promise<ConsoleServer> {
     const host = options.host ?? '127.0.0.1';
     const server = new ConsoleServer(options, host);
-    // The bundle builds (from source) while dev finishes starting; a failure shows on first request.
-    consoleAssets().catch(() => undefined);
     await server.listen(options.port ?? 3002, host);
+    // Run from source, the page's bundle is built a moment after dev is up rather than during its start
+    // (a page asking sooner builds it then); a failed build shows on the page's request.
+    server.prebuild = setTimeout(() => consoleAssets().catch(() => undefined), 1_000);
+    server.prebuild.unref();
     return server;
   }
 
@@ -81,6 +83,7 @@ export class ConsoleServer {
   private readonly clients = new Set<http.ServerResponse>();
   private readonly unsubscribe: () => void;
   private stateTimer?: NodeJS.Timeout;
+  private prebuild?: NodeJS.Timeout;
   private lastState = '';
 
   private constructor(
@@ -282,6 +285,7 @@ export class ConsoleServer {
   public close(signal?: AbortSignal): Promise<void> {
     this.unsubscribe();
     if (this.stateTimer) clearInterval(this.stateTimer);
+    if (this.prebuild) clearTimeout(this.prebuild);
     const closing = drainServer(this.server, signal);
     for (const res of this.clients) res.end();
     this.clients.clear();
