@@ -7,6 +7,7 @@ import type { AppWiring } from '../../lib/assembly/triggers';
 import type { ConsoleBackend } from '../../lib/dev/console/backend';
 import { InvocationHistory, triggerKind } from '../../lib/dev/console/history';
 import { ConsoleServer } from '../../lib/dev/console/server';
+import { invocationStatus } from '../../lib/dev/dev';
 import { deadLetterQueues } from '../../lib/dev/console/services';
 import { serviceClients } from '../../lib/dev/services';
 import type { InvocationLogEntry, InvocationOutcome } from '../../lib/local';
@@ -177,6 +178,16 @@ describe('the invocation history is bounded', () => {
     assert.ok(history.bytes <= 50_000, `${history.bytes}`);
     assert.ok(history.size < 20 && history.size >= 4, `${history.size}`);
     assert.equal(history.list()[0].requestId, 'r20');
+  });
+
+  test('an SQS batch whose response names failed items is a partial batch failure, as dev\'s log line says', () => {
+    const history = new InvocationHistory();
+    const batch = entry('b', { trigger: 'sqs App-Jobs (3)' }, { payload: Buffer.from(JSON.stringify({ batchItemFailures: [{ itemIdentifier: 'm2' }] })) });
+    const { status, text } = invocationStatus(batch, (queue) => queue === 'App-Jobs');
+    history.record({ entry: batch, status, statusText: text });
+    assert.deepEqual([history.list()[0].status, history.list()[0].statusText, history.list()[0].triggerKind], ['partial', 'partial 1/3 failed', 'queue']);
+    assert.equal(history.list({ status: 'partial' }).length, 1);
+    assert.equal(history.list({ status: 'error' }).length, 0);
   });
 
   test('triggers are grouped by the source that sent them', () => {

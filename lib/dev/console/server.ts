@@ -153,6 +153,7 @@ export class ConsoleServer {
         const body = (await readJson(req)) as { event?: unknown; async?: unknown };
         const original = history.get(Number(id));
         if (!original) throw new HttpError(404, `invocation ${id} is no longer in the history`);
+        if (!('event' in body) && original.event.omittedBytes > 0) throw new HttpError(400, `the event of invocation ${id} was cut to ${history.limits.maxPayloadBytes} bytes in the history: send the event to replay with`);
         const event = 'event' in body ? body.event : JSON.parse(original.event.text || 'null');
         return this.invoke(original.function, original.version, event, body.async === true, `console replay #${id}`);
       }),
