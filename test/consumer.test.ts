@@ -91,6 +91,12 @@ describe('a project made by lambdakit init, on the published package', () => {
     assert.ok(bundles.some((b) => /Hello, \$\{/.test(b)), "the template's handler");
   });
 
+  it('the installed CLI draws the project as SVG (Graphviz as WebAssembly, from the package)', () => {
+    const svg = execFileSync(path.join(app, 'node_modules', '.bin', 'lambdakit'), ['graph', '--app', 'cdk.out', '--stack', 'App', '--format', 'svg'], { cwd: app, encoding: 'utf8' });
+    assert.match(svg, /<g id="route_App_Http_Api_GET_hello" class="node route">/);
+    assert.match(svg, /<g id="fn_App_Hello" class="node function">/);
+  });
+
   it('the installed CLI creates the other templates: it finds them in the package', () => {
     const bin = path.join(app, 'node_modules', '.bin', 'lambdakit');
     const out = execFileSync(bin, ['init', path.join(work, 'jobs'), '--template', 'queue'], { cwd: work, encoding: 'utf8' });
