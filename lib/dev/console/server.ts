@@ -84,6 +84,7 @@ export class ConsoleServer {
   private readonly unsubscribe: () => void;
   private stateTimer?: NodeJS.Timeout;
   private prebuild?: NodeJS.Timeout;
+  private stateSoon?: NodeJS.Timeout;
   private lastState = '';
 
   private constructor(
@@ -104,7 +105,17 @@ export class ConsoleServer {
         this.handle(req, res).catch((error: unknown) => this.fail(res, error));
       },
     );
-    this.unsubscribe = options.history.subscribe((summary) => this.broadcast('invocation', summary));
+    this.unsubscribe = options.history.subscribe((summary) => {
+      this.broadcast('invocation', summary);
+      // The functions' last invocation and warm environments follow shortly, at most every 100 ms under load.
+      if (this.clients.size > 0 && !this.stateSoon) {
+        this.stateSoon = setTimeout(() => {
+          this.stateSoon = undefined;
+          this.sendState();
+        }, 100);
+        this.stateSoon.unref();
+      }
+    });
   }
 
   public get port(): number {
@@ -287,6 +298,7 @@ export class ConsoleServer {
     this.unsubscribe();
     if (this.stateTimer) clearInterval(this.stateTimer);
     if (this.prebuild) clearTimeout(this.prebuild);
+    if (this.stateSoon) clearTimeout(this.stateSoon);
     const closing = drainServer(this.server, signal);
     for (const res of this.clients) res.end();
     this.clients.clear();
