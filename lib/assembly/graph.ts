@@ -92,7 +92,7 @@ const CONSUMER_ACTIONS = new Set([
   'dynamodb:describestream', 'dynamodb:getrecords', 'dynamodb:getsharditerator', 'dynamodb:liststreams',
   'kinesis:describestream', 'kinesis:describestreamsummary', 'kinesis:getrecords', 'kinesis:getsharditerator', 'kinesis:listshards', 'kinesis:subscribetoshard', 'kinesis:liststreams', 'kinesis:describestreamconsumer',
 ]);
-const FAILURE_ACTIONS = new Set(['sqs:sendmessage', 'sns:publish']);
+const FAILURE_ACTIONS = new Set(['sqs:sendmessage', 'sqs:getqueueattributes', 'sqs:getqueueurl', 'sns:publish']);
 const READ_VERB = /^(get|batchget|query|scan|list|describe|receive|select|head)/;
 
 type Obj = { readonly [key: string]: TemplateValue };

@@ -8,6 +8,7 @@ import { ApiStack, DataStack, ProcessingStack } from '../../bin/stacks';
 import { buildGraph, edgeId, toDot, toMermaid, toSvg, type AppGraph, type GraphEdge } from '../../lib/assembly/graph';
 import type { AssemblyModel } from '../../lib/assembly/model';
 import { readAssembly } from '../../lib/assembly/read';
+import { synthFixture } from '../dev/fixture';
 import { buildProgram } from '../../lib/cli/program';
 
 /** The example app (bin/stacks.ts), synthesized in this process. */
@@ -137,5 +138,25 @@ describe('lambdakit graph of the example app', () => {
     assert.match(fs.readFileSync(out, 'utf8'), /<g id="fn_Api_Hello" class="node function">/, 'the extension chose SVG');
     await assert.rejects(run('--format', 'png'), (e: Error & { hint?: string }) => /unknown format png; choose one of mermaid, dot, svg, json/.test(e.message));
     await assert.rejects(run('--stack', 'Apii', '--out', path.join(outdir, 'x.mmd')), (e: Error & { hint?: string }) => /no stack Apii/.test(e.message) && /Api, Data, Processing/.test(e.hint ?? ''));
+  });
+});
+
+describe('lambdakit graph of an app of plain aws-cdk-lib constructs', () => {
+  it('draws REST methods, function URLs and every trigger, and names a target that is not the live alias', () => {
+    const graph = buildGraph(synthFixture());
+    const triggers = edgesOf(graph, 'trigger');
+    for (const expected of [
+      'route_Fns_Rest_PUT_items_id → fn_Fns_Worker',
+      'route_url_Fns_Worker → fn_Fns_Worker',
+      'route_Fns_Http_POST_legacy → fn_Fns_Worker ($LATEST)',
+      'schedule_Fns_Nightly → fn_Fns_Worker (version 1)',
+      'bucket_Fns_Uploads → fn_Fns_Worker (created uploads/*.jpg)',
+      'stream_Data_Clicks → fn_Fns_Worker (batch 100)',
+    ]) {
+      assert.ok(triggers.includes(expected), `${expected}\nnot in\n${triggers.join('\n')}`);
+    }
+    assert.equal(graph.nodes.find((n) => n.id === 'schedule_Fns_Report')?.label, 'Schedule cron(30 8 ? * MON-FRI *) Europe/Paris');
+    assert.deepEqual(edgesOf(graph, 'destination'), ['fn_Fns_Worker → queue_Fns_StreamFailures (on failure)']);
+    assert.deepEqual(edgesOf(graph, 'use'), [], "a failure destination's grant (SendMessage, GetQueueAttributes) is not a use");
   });
 });
