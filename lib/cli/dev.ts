@@ -22,7 +22,7 @@ export function registerDev(program: Argv): Argv {
         .option('reports', { type: 'boolean', default: true, describe: 'Append every REPORT to .lambdakit/local-reports.jsonl (for lambdakit cost)' })
         .option('drain-timeout', { type: 'number', default: DEFAULT_DRAIN_SECONDS, describe: 'On Ctrl-C, seconds running invocations get to finish before they are stopped (a second Ctrl-C stops at once); unfinished Event invocations resume on the next start' })
         .option('allow-host', { type: 'string', array: true, describe: 'Accept requests whose Host is this name on the gateway and the Invoke API (repeatable; .example.com allows its subdomains too). Only loopback names and the --host address are accepted otherwise, so web pages cannot reach them' })
-        .option('console', { type: 'boolean', default: true, describe: 'Serve the web console: invocations live, invoke and replay, dead letters and redrive, resources (--no-console to turn off)' })
+        .option('console', { type: 'boolean', default: true, describe: 'Serve the web console on --console-port: invocations live, invoke and replay, dead letters and redrive, resources, wiring (--no-console to turn off)' })
         .option('console-port', { type: 'number', default: 3002, describe: 'Web console port (0: a free one)' })
         .option('max-environments', { type: 'number', describe: 'Most environments (processes) per function at once; further requests wait for one (default: two per CPU, 4 to 16)' })
         .example('$0 dev', 'The app of cdk.json: gateway on :3000, Invoke API on :3001, moto for the services')

@@ -570,7 +570,7 @@ export class DevServer {
       ...this.resources.map((r) => `    ${r.type.replace(/^AWS::/, '').padEnd(20)} ${r.name}`),
       `  triggers        ${this.wiring.queueMappings.length} queue, ${this.wiring.streamMappings.length} stream, ${this.wiring.topicSubscriptions.length} topic, ${this.wiring.bucketNotifications.length} bucket, ${this.wiring.rules.length} rule, ${this.wiring.schedules.length} schedule`,
       ...this.wiring.unsupported.map((u) => `  not local       ${u}`),
-      ...(this.console ? [`  console         ${this.console.url}  (invocations live, invoke and replay, dead letters, resources; --no-console to turn off)`] : []),
+      ...(this.console ? [`  console         ${this.console.url}  (invocations live, invoke and replay, dead letters, resources, wiring; --no-console to turn off)`] : []),
       ...(this.watcher ? [`  watching        sources of ${this.watcher.functionCount} functions; saving one rebuilds only the functions that import it`] : []),
     ];
     return `${lines.join('\n')}\n`;
