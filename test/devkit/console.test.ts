@@ -8,7 +8,8 @@ import type { ConsoleBackend } from '../../lib/dev/console/backend';
 import { InvocationHistory, triggerKind } from '../../lib/dev/console/history';
 import { ConsoleServer } from '../../lib/dev/console/server';
 import { invocationStatus } from '../../lib/dev/dev';
-import { deadLetterQueues } from '../../lib/dev/console/services';
+import { deadLetterQueues, redrive } from '../../lib/dev/console/services';
+import { startMotoServer } from '../../lib/dev/moto-server';
 import { serviceClients } from '../../lib/dev/services';
 import type { InvocationLogEntry, InvocationOutcome } from '../../lib/local';
 
@@ -230,6 +231,46 @@ describe('dead-letter queues are read from the assembly', () => {
       assert.equal(found[0].url, 'http://local/App-JobsDlq', 'the URL the services reported');
     } finally {
       clients.destroy();
+    }
+  });
+});
+
+describe('redrive, against the local services', () => {
+  test('a FIFO queue\'s dead letters go back into their message groups; with message ids, only those move and the others stay visible', { timeout: 30_000 }, async () => {
+    const { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const moto = await startMotoServer();
+    const clients = serviceClients(moto.endpoint);
+    try {
+      const create = async (name: string, attributes: Record<string, string> = {}) => {
+        const url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ...attributes } }))).QueueUrl!;
+        const arn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+        return { url, arn };
+      };
+      const dlq = await create('App-Dlq.fifo');
+      const jobs = await create('App-Jobs.fifo', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: '3' }) });
+      const model = (logicalId: string, name: string, arn: string, extra: Partial<QueueModel> = {}): QueueModel => ({ stackName: 'App', logicalId, type: 'AWS::SQS::Queue', name, arn, url: '', fifo: true, contentBasedDeduplication: false, ...extra });
+      const queues = [model('Dlq', 'App-Dlq.fifo', dlq.arn), model('Jobs', 'App-Jobs.fifo', jobs.arn, { redrive: { deadLetterTargetArn: dlq.arn, maxReceiveCount: 3 } })];
+      const backend: ConsoleBackend = {
+        functions: [],
+        resources: { tables: [], queues, topics: [], streams: [], buses: [], buckets: [], rules: [], schedules: [] },
+        wiring: { routes: [], mockRoutes: [], queueMappings: [], streamMappings: [], topicSubscriptions: [], bucketNotifications: [], rules: [], schedules: [], logSubscriptions: [], unsupported: [] },
+        provisioned: [{ stackName: 'App', logicalId: 'Dlq', type: 'AWS::SQS::Queue', name: 'App-Dlq.fifo', arn: dlq.arn, url: dlq.url }, { stackName: 'App', logicalId: 'Jobs', type: 'AWS::SQS::Queue', name: 'App-Jobs.fifo', arn: jobs.arn, url: jobs.url }],
+        clients,
+        resolve: () => undefined,
+        environmentsOf: () => 0,
+        invoke: () => Promise.reject(new Error('not called')),
+        invokeAsync: () => 'not called',
+      };
+      const ids: string[] = [];
+      for (const [body, group] of [['a', 'g1'], ['b', 'g2']]) ids.push((await clients.sqs.send(new SendMessageCommand({ QueueUrl: dlq.url, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: body }))).MessageId!);
+      assert.deepEqual(await redrive(backend, { queue: 'App-Dlq.fifo', messageIds: [ids[1]] }), { moved: 1, to: 'App-Jobs.fifo' });
+      const back = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: jobs.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId'] }));
+      assert.deepEqual(back.Messages?.map((m) => [m.Body, m.Attributes?.MessageGroupId]), [['b', 'g2']]);
+      const left = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, MaxNumberOfMessages: 10 }));
+      assert.deepEqual(left.Messages?.map((m) => m.Body), ['a'], 'the message not asked for is visible again at once');
+    } finally {
+      clients.destroy();
+      await moto.close();
     }
   });
 });

@@ -181,7 +181,7 @@ export async function redrive(backend: ConsoleBackend, request: RedriveRequest):
   let moved = 0;
   try {
     for (let round = 0; round < REDRIVE_ROUNDS; round++) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, MaxNumberOfMessages: 10, VisibilityTimeout: REDRIVE_VISIBILITY_SECONDS, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, MaxNumberOfMessages: 10, VisibilityTimeout: REDRIVE_VISIBILITY_SECONDS, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'] }));
       if (Messages.length === 0) break;
       for (const message of Messages) {
         if (wanted && !wanted.has(message.MessageId ?? '')) {
@@ -206,7 +206,9 @@ async function sender(backend: ConsoleBackend, source: DeadLetterSource): Promis
     const target = localQueues(backend).find((q) => q.model.name === source.name)!;
     return async (message) => {
       const attributes = message.MessageAttributes as Record<string, MessageAttributeValue> | undefined;
-      await backend.clients.sqs.send(new SendMessageCommand({ QueueUrl: target.provisioned.url!, MessageBody: message.Body ?? '', ...(attributes && Object.keys(attributes).length ? { MessageAttributes: attributes } : {}) }));
+      // A FIFO queue takes each message back into its group; without content-based deduplication it needs an id, the message's own.
+      const fifo = target.model.fifo ? { MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive', ...(target.model.contentBasedDeduplication ? {} : { MessageDeduplicationId: message.Attributes?.MessageDeduplicationId ?? message.MessageId }) } : {};
+      await backend.clients.sqs.send(new SendMessageCommand({ QueueUrl: target.provisioned.url!, MessageBody: message.Body ?? '', ...(attributes && Object.keys(attributes).length ? { MessageAttributes: attributes } : {}), ...fifo }));
     };
   }
   const fn = backend.functions.find((f) => f.constructPath === source.name)!;
