@@ -9,6 +9,7 @@ import { buildGraph, edgeId, toDot, toMermaid, toSvg, type AppGraph, type GraphE
 import type { AssemblyModel } from '../../lib/assembly/model';
 import { readAssembly } from '../../lib/assembly/read';
 import { synthFixture } from '../dev/fixture';
+import { assemblyProject, functionResources } from '../ops/moto';
 import { buildProgram } from '../../lib/cli/program';
 
 /** The example app (bin/stacks.ts), synthesized in this process. */
@@ -158,5 +159,56 @@ describe('lambdakit graph of an app of plain aws-cdk-lib constructs', () => {
     assert.equal(graph.nodes.find((n) => n.id === 'schedule_Fns_Report')?.label, 'Schedule cron(30 8 ? * MON-FRI *) Europe/Paris');
     assert.deepEqual(edgesOf(graph, 'destination'), ['fn_Fns_Worker → queue_Fns_StreamFailures (on failure)']);
     assert.deepEqual(edgesOf(graph, 'use'), [], "a failure destination's grant (SendMessage, GetQueueAttributes) is not a use");
+  });
+});
+
+describe('lambdakit graph of hand-written templates', () => {
+  it("draws load balancer rules, the role's inline grants, invoke grants and asynchronous destinations", () => {
+    const dir = assemblyProject('graph-alb', {
+      Web: {
+        ...functionResources('Web', 'Api', { DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': ['Failed', 'Arn'] } } }),
+        ...functionResources('Web', 'Audit'),
+        ApiVersion: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Api' } } },
+        ApiAlias: { Type: 'AWS::Lambda::Alias', Properties: { FunctionName: { Ref: 'Api' }, FunctionVersion: { 'Fn::GetAtt': ['ApiVersion', 'Version'] }, Name: 'live' } },
+        ApiInvokeConfig: {
+          Type: 'AWS::Lambda::EventInvokeConfig',
+          Properties: { FunctionName: { Ref: 'Api' }, Qualifier: 'live', DestinationConfig: { OnSuccess: { Destination: { 'Fn::GetAtt': ['Audit', 'Arn'] } } } },
+        },
+        Failed: { Type: 'AWS::SQS::Queue', Properties: {}, Metadata: { 'aws:cdk:path': 'Web/Failed/Resource' } },
+        Sessions: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }, Metadata: { 'aws:cdk:path': 'Web/Sessions/Resource' } },
+        Group: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { TargetType: 'lambda', Targets: [{ Id: { Ref: 'ApiAlias' } }] } },
+        Rule: {
+          Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+          Properties: { Actions: [{ Type: 'forward', TargetGroupArn: { Ref: 'Group' } }], Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }], Priority: 10 },
+          Metadata: { 'aws:cdk:path': 'Web/Lb/Http/ApiRule/Resource' },
+        },
+      },
+    });
+    const template = path.join(dir, 'cdk.out', 'Web.template.json');
+    const written = JSON.parse(fs.readFileSync(template, 'utf8'));
+    // The grants inline on the role (how LambdaFunction writes its own statements), one of them an invoke.
+    written.Resources.ApiRole.Properties.Policies = [
+      {
+        PolicyName: 'Execution',
+        PolicyDocument: {
+          Statement: [
+            { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'], Resource: { 'Fn::GetAtt': ['Sessions', 'Arn'] } },
+            { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['Audit', 'Arn'] } },
+            { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['Failed', 'Arn'] } },
+          ],
+        },
+      },
+    ];
+    fs.writeFileSync(template, JSON.stringify(written));
+    try {
+      const graph = buildGraph(readAssembly(path.join(dir, 'cdk.out')));
+      assert.deepEqual(edgesOf(graph, 'trigger'), ['route_alb_Web_Lb_Http_ApiRule → fn_Web_Api']);
+      assert.equal(graph.nodes.find((n) => n.id === 'route_alb_Web_Lb_Http_ApiRule')?.label, 'ALB /api/*');
+      assert.deepEqual(edgesOf(graph, 'use'), ['fn_Web_Api → table_Web_Sessions (reads)']);
+      assert.deepEqual(edgesOf(graph, 'invoke'), ['fn_Web_Api → fn_Web_Audit (invokes)']);
+      assert.deepEqual([...edgesOf(graph, 'dead-letter'), ...edgesOf(graph, 'destination')], ['fn_Web_Api → queue_Web_Failed (async failures)', 'fn_Web_Api → fn_Web_Audit (on success)']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
