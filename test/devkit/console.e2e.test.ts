@@ -6,6 +6,7 @@ import type * as Sqs from '@aws-sdk/client-sqs';
 import type { Browser, Page } from 'playwright-core';
 import { synthesize } from '../../lib/assembly/synth';
 import type { DevServer } from '../../lib/dev/dev';
+import { startMotoServer } from '../../lib/dev/moto-server';
 
 // The dev console in a real browser (Debian's Chromium, headless), against one `lambdakit dev` of a
 // small app shared by every case: an HTTP route and a queue worker with a dead-letter queue.
@@ -54,17 +55,21 @@ app.synth();
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"console-app","private":true}');
   fs.writeFileSync(path.join(dir, 'src', 'hello.ts'), HELLO);
   fs.writeFileSync(path.join(dir, 'src', 'worker.ts'), WORKER);
-  // The app synthesizes in a process of its own while this one loads dev, the SDK and Playwright, and Chromium starts.
+  // The app synthesizes in a process of its own while moto and Chromium start and this one loads dev, the SDK and Playwright.
   const synthesized = synthesize({ cwd: dir, output: 'cdk.out' });
   synthesized.catch(() => undefined);
+  const motoServer = startMotoServer();
+  motoServer.catch(() => undefined);
   const { chromium } = await import('playwright-core');
   launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   launching.catch(() => undefined);
   const [{ DevServer }, sqsModule] = await Promise.all([import('../../lib/dev/dev'), import('@aws-sdk/client-sqs')]);
   ({ GetQueueUrlCommand, SendMessageCommand } = sqsModule);
   const synth = await synthesized;
+  if (synth.exitCode !== 0) await (await motoServer.catch(() => undefined))?.close();
   assert.equal(synth.exitCode, 0, synth.stderr);
-  dev = await DevServer.start({ cwd: dir, app: path.join(dir, 'cdk.out'), synth: false, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
+  // Dev owns the moto it is given from here on: it stops it on close (or when it fails to start).
+  dev = await DevServer.start({ motoServer, cwd: dir, app: path.join(dir, 'cdk.out'), synth: false, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
   browser = await launching;
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);

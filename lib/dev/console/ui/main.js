@@ -274,10 +274,20 @@ function DeadLetters({ tick }) {
   useEffect(() => {
     load();
   }, [tick]);
-  // Messages reach a dead-letter queue on a receive, with no invocation to announce it: read again every 2 s.
+  // Messages reach a dead-letter queue on a receive, with no invocation to announce it: read again a
+  // second after each read while this tab is open (never two reads at once, however slow the services).
   useEffect(() => {
-    const timer = setInterval(load, 2000);
-    return () => clearInterval(timer);
+    let stopped = false;
+    let timer;
+    const again = async () => {
+      await load();
+      if (!stopped) timer = setTimeout(again, 1000);
+    };
+    timer = setTimeout(again, 1000);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, []);
   const redrive = async (queue, source) => {
     setProblem('');
