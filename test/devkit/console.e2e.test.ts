@@ -60,16 +60,23 @@ app.synth();
   synthesized.catch(() => undefined);
   const motoServer = startMotoServer();
   motoServer.catch(() => undefined);
-  const { chromium } = await import('playwright-core');
-  launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  launching.catch(() => undefined);
-  const [{ DevServer }, sqsModule] = await Promise.all([import('../../lib/dev/dev'), import('@aws-sdk/client-sqs')]);
+  let sqsModule: typeof Sqs;
+  let DevServerClass: typeof DevServer;
+  try {
+    const { chromium } = await import('playwright-core');
+    launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    launching.catch(() => undefined);
+    [{ DevServer: DevServerClass }, sqsModule] = await Promise.all([import('../../lib/dev/dev'), import('@aws-sdk/client-sqs')]);
+    const synth = await synthesized;
+    assert.equal(synth.exitCode, 0, synth.stderr);
+  } catch (error) {
+    // Until dev takes moto over, moto is this test's to stop.
+    await (await motoServer.catch(() => undefined))?.close();
+    throw error;
+  }
   ({ GetQueueUrlCommand, SendMessageCommand } = sqsModule);
-  const synth = await synthesized;
-  if (synth.exitCode !== 0) await (await motoServer.catch(() => undefined))?.close();
-  assert.equal(synth.exitCode, 0, synth.stderr);
   // Dev owns the moto it is given from here on: it stops it on close (or when it fails to start).
-  dev = await DevServer.start({ motoServer, cwd: dir, app: path.join(dir, 'cdk.out'), synth: false, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
+  dev = await DevServerClass.start({ motoServer, cwd: dir, app: path.join(dir, 'cdk.out'), synth: false, port: 0, lambdaPort: 0, console: { port: 0 }, json: true, out: quiet, err: quiet, visibilityTimeoutSeconds: 1, fastRetries: true, reportsFile: false });
   browser = await launching;
   page = await browser.newPage();
   page.setDefaultTimeout(15_000);
