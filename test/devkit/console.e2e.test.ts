@@ -67,6 +67,8 @@ app.synth();
     launching = chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     launching.catch(() => undefined);
     [{ DevServer: DevServerClass }, sqsModule] = await Promise.all([import('../../lib/dev/dev'), import('@aws-sdk/client-sqs')]);
+    // The page's bundle (esbuild, a process of its own) is built while the app synthesizes; the console serves it from memory.
+    (await import('../../lib/dev/console/assets')).consoleAssets().catch(() => undefined);
     const synth = await synthesized;
     assert.equal(synth.exitCode, 0, synth.stderr);
   } catch (error) {
