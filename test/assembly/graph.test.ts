@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { ApiStack, DataStack, ProcessingStack } from '../../bin/stacks';
 import { buildGraph, edgeId, toDot, toMermaid, toSvg, type AppGraph, type GraphEdge } from '../../lib/assembly/graph';
@@ -34,6 +34,7 @@ describe('lambdakit graph of the example app', () => {
     ({ assembly, outdir } = synthExample());
     graph = buildGraph(assembly);
   });
+  after(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   it('routes reach their functions, and functions the table they use, with what they may do', () => {
     const node = (id: string) => graph.nodes.find((n) => n.id === id);
