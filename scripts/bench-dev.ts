@@ -69,7 +69,7 @@ interface Dev {
 async function startDev(extra: string[]): Promise<Dev> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
   return startServer(port, /ready in/, () =>
-    spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), 'dev', '--port', String(port), '--lambda-port', String(lambdaPort), '--no-reports', ...extra], {
+    spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), 'dev', '--port', String(port), '--lambda-port', String(lambdaPort), '--console-port', '0', '--no-reports', ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },

@@ -1,11 +1,11 @@
-// dist/ kept up to date with lib/ for running, without tsc: a source newer than its output is
-// transpiled by esbuild (a few milliseconds; nothing when none changed), every other file of lib/
-// (runtime bootstraps, data, the console's UI) is copied, and outputs whose source is gone are
-// removed. Types are not checked here: `npm test` runs tsc, and `npm run build` writes dist/ with
+// dist/ kept up to date with lib/ for running, without tsc: a source changed since its output was
+// made (.lambdakit/dist-sources.json records what each output was made from) is transpiled by
+// esbuild (a few milliseconds; nothing when none changed), every other file of lib/ (runtime
+// bootstraps, data, the console's UI) is copied, and outputs whose source is gone are removed. Types are not checked here: `npm test` runs tsc, and `npm run build` writes dist/ with
 // declarations for the package (either way dist/ holds the same JavaScript of the same sources).
 // Used by `npm start` (scripts/start.mjs) and by test subsets (scripts/test.mjs).
 import { buildSync } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,16 +26,47 @@ function files(dir) {
 const isSource = (file) => file.endsWith('.ts') && !file.endsWith('.d.ts');
 /** dist/ files a lib/ file produces: x.ts → x.js (and x.d.ts from tsc), anything else as it is. */
 const outputOf = (file) => join(OUT, relative(SOURCE, file)).replace(/\.ts$/, '.js');
-const newer = (source, output) => !existsSync(output) || statSync(output).mtimeMs < statSync(source).mtimeMs;
+const MANIFEST = join(ROOT, '.lambdakit', 'dist-sources.json');
+/** A lib/ file as it is now: its modification time and size. */
+function stamp(file) {
+  const s = statSync(file);
+  return `${s.mtimeMs}:${s.size}`;
+}
 
+/** Every lib/ file's stamp, taken before a build reads them (a file saved during the build then differs from its record). */
+export function snapshotSources() {
+  return Object.fromEntries(files(SOURCE).map((f) => [relative(ROOT, f), stamp(f)]));
+}
+
+/** Records which sources dist/ was made from (scripts/test.mjs after its tsc build, syncDist after its own). */
+export function recordSources(snapshot) {
+  mkdirSync(dirname(MANIFEST), { recursive: true });
+  writeFileSync(MANIFEST, JSON.stringify(snapshot));
+}
+
+function recorded() {
+  try {
+    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Brings dist/ up to date: a lib/ file whose stamp is not the one recorded when its output was
+ * made is transpiled (or copied) again. Output times prove nothing: a build that read a file
+ * before it was saved may write its output after.
+ */
 export function syncDist() {
+  const snapshot = snapshotSources();
+  const made = recorded();
   const sources = files(SOURCE);
-  const stale = sources.filter((f) => isSource(f) && newer(f, outputOf(f)));
+  const changed = (f) => made[relative(ROOT, f)] !== snapshot[relative(ROOT, f)] || !existsSync(outputOf(f));
+  const stale = sources.filter((f) => isSource(f) && changed(f));
   if (stale.length) {
     buildSync({ entryPoints: stale, outdir: OUT, outbase: SOURCE, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' });
   }
-  for (const f of sources.filter((s) => !isSource(s))) {
-    if (!newer(f, outputOf(f))) continue;
+  for (const f of sources.filter((s) => !isSource(s) && changed(s))) {
     mkdirSync(dirname(outputOf(f)), { recursive: true });
     copyFileSync(f, outputOf(f));
   }
@@ -48,5 +79,6 @@ export function syncDist() {
       if (!expected.has(f) && !expected.has(f.replace(/\.d\.ts$/, '.js'))) rmSync(f);
     }
   }
+  recordSources(snapshot);
   return stale.length;
 }

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintTemplates } from './cfn-lint.mjs';
-import { syncDist } from './dist.mjs';
+import { recordSources, snapshotSources, syncDist } from './dist.mjs';
 
 function find(dir) {
   const out = [];
@@ -47,6 +47,7 @@ if (filters.length === 0 && !process.env.SKIP_TYPECHECK) {
   // `npm run build` makes), so the consumer test packs it without compiling lib a second time.
   const out = join('.lambdakit', 'tsc');
   rmSync(out, { recursive: true, force: true });
+  const sources = snapshotSources();
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--outDir', out, '--sourceMap', 'false'], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   rmSync('dist', { recursive: true, force: true });
@@ -54,6 +55,7 @@ if (filters.length === 0 && !process.env.SKIP_TYPECHECK) {
   rmSync(out, { recursive: true, force: true });
   const assets = spawnSync(process.execPath, ['scripts/copy-assets.mjs'], { stdio: 'inherit' });
   if (assets.status !== 0) process.exit(assets.status ?? 1);
+  recordSources(sources);
   env.LAMBDAKIT_DIST_BUILT = '1';
 } else if (files.some((f) => f.includes('consumer'))) {
   // The consumer test packs the package, declarations included: build it as npm run build does, once, first.
