@@ -64,7 +64,8 @@ export function syncDist() {
   const changed = (f) => made[relative(ROOT, f)] !== snapshot[relative(ROOT, f)] || !existsSync(outputOf(f));
   const stale = sources.filter((f) => isSource(f) && changed(f));
   if (stale.length) {
-    buildSync({ entryPoints: stale, outdir: OUT, outbase: SOURCE, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' });
+    // As tsc compiles for CommonJS: `await import('./x')` becomes a require (Node's ESM loader would not find an extensionless path).
+    buildSync({ entryPoints: stale, outdir: OUT, outbase: SOURCE, format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'error' });
   }
   for (const f of sources.filter((s) => !isSource(s) && changed(s))) {
     mkdirSync(dirname(outputOf(f)), { recursive: true });
