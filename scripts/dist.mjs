@@ -24,8 +24,6 @@ function files(dir) {
 }
 
 const isSource = (file) => file.endsWith('.ts') && !file.endsWith('.d.ts');
-/** dist/ files a lib/ file produces: x.ts → x.js (and x.d.ts from tsc), anything else as it is. */
-const outputOf = (file) => join(OUT, relative(SOURCE, file)).replace(/\.ts$/, '.js');
 const MANIFEST = join(ROOT, '.lambdakit', 'dist-sources.json');
 /** A lib/ file as it is now: its modification time and size. */
 function stamp(file) {
@@ -39,14 +37,14 @@ export function snapshotSources() {
 }
 
 /** Records which sources dist/ was made from (scripts/test.mjs after its tsc build, syncDist after its own). */
-export function recordSources(snapshot) {
-  mkdirSync(dirname(MANIFEST), { recursive: true });
-  writeFileSync(MANIFEST, JSON.stringify(snapshot));
+export function recordSources(snapshot, manifest = MANIFEST) {
+  mkdirSync(dirname(manifest), { recursive: true });
+  writeFileSync(manifest, JSON.stringify(snapshot));
 }
 
-function recorded() {
+function recorded(manifest) {
   try {
-    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    return JSON.parse(readFileSync(manifest, 'utf8'));
   } catch {
     return {};
   }
@@ -57,29 +55,31 @@ function recorded() {
  * made is transpiled (or copied) again. Output times prove nothing: a build that read a file
  * before it was saved may write its output after.
  */
-export function syncDist() {
+export function syncDist({ out = OUT, manifest = MANIFEST } = {}) {
+  // The files a lib/ file produces: x.ts → x.js (and x.d.ts from tsc), anything else as it is.
+  const outputOf = (file) => join(out, relative(SOURCE, file)).replace(/\.ts$/, '.js');
   const snapshot = snapshotSources();
-  const made = recorded();
+  const made = recorded(manifest);
   const sources = files(SOURCE);
   const changed = (f) => made[relative(ROOT, f)] !== snapshot[relative(ROOT, f)] || !existsSync(outputOf(f));
   const stale = sources.filter((f) => isSource(f) && changed(f));
   if (stale.length) {
     // As tsc compiles for CommonJS: `await import('./x')` becomes a require (Node's ESM loader would not find an extensionless path).
-    buildSync({ entryPoints: stale, outdir: OUT, outbase: SOURCE, format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'error' });
+    buildSync({ entryPoints: stale, outdir: out, outbase: SOURCE, format: 'cjs', platform: 'node', target: 'node20', supported: { 'dynamic-import': false }, logLevel: 'error' });
   }
   for (const f of sources.filter((s) => !isSource(s) && changed(s))) {
     mkdirSync(dirname(outputOf(f)), { recursive: true });
     copyFileSync(f, outputOf(f));
   }
   // A module deleted or renamed in lib/ must not stay loadable from dist/.
-  if (existsSync(OUT)) {
+  if (existsSync(out)) {
     const expected = new Set(sources.map(outputOf));
-    for (const f of files(OUT)) {
+    for (const f of files(out)) {
       // (The console's bundle that `npm run build` writes goes too: from here it is built from the
       // copied UI sources on first use, so an edited UI is what the console serves.)
       if (!expected.has(f) && !expected.has(f.replace(/\.d\.ts$/, '.js'))) rmSync(f);
     }
   }
-  recordSources(snapshot);
+  recordSources(snapshot, manifest);
   return stale.length;
 }
