@@ -1,9 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, type KeySchemaElement, type GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, type KeySchemaElement, type GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient, ListEventBusesCommand } from '@aws-sdk/client-eventbridge';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TemplateResolver } from '../assembly/resolve';
 import type { AppResources, DataResourceModel, IndexModel, KeySchemaModel, QueueModel } from '../assembly/resources';
@@ -75,8 +75,20 @@ const indexes = (list: readonly IndexModel[]): GlobalSecondaryIndex[] | undefine
  */
 export async function provisionServices(resources: AppResources, resolver: TemplateResolver, clients: ServiceClients, options: { visibilityTimeoutSeconds?: number } = {}): Promise<ProvisionedResource[]> {
   const provisioned = (m: DataResourceModel, values: { arn: string; url?: string; streamArn?: string }): ProvisionedResource => ({ stackName: m.stackName, logicalId: m.logicalId, type: m.type, name: m.name, ...values });
-  // Every kind of resource is created side by side, and the resources of a kind too (queues in two
-  // waves: dead-letter queues first): start-up waits for the slowest call, not for their sum.
+  // moto loads a service's code on its first request. One read-only call per service the app uses,
+  // one after the other, first: with the services loading side by side, the example app's
+  // provisioning took 1.1-1.7 s on a fresh moto instead of 0.56-0.68 s.
+  const warm: Array<[readonly unknown[], () => Promise<unknown>]> = [
+    [resources.tables, () => clients.dynamodb.send(new ListTablesCommand({ Limit: 1 }))],
+    [resources.buckets, () => clients.s3.send(new ListBucketsCommand({}))],
+    [resources.queues, () => clients.sqs.send(new ListQueuesCommand({ MaxResults: 1 }))],
+    [resources.topics, () => clients.sns.send(new ListTopicsCommand({}))],
+    [resources.streams, () => clients.kinesis.send(new ListStreamsCommand({ Limit: 1 }))],
+    [resources.buses, () => clients.events.send(new ListEventBusesCommand({ Limit: 1 }))],
+  ];
+  for (const [models, call] of warm) if (models.length) await call();
+  // Then every kind of resource is created side by side, and the resources of a kind too (queues in
+  // two waves: dead-letter queues first): start-up waits for the slowest call, not for their sum.
   // The result keeps the models' order.
   const tables = settled(
     resources.tables.map(async (t) => {
