@@ -173,3 +173,26 @@ test('a receive that fails while a batch is being gathered does not drop the mes
   assert.deepEqual(deleted.sort(), ['r-1', 'r-2']);
   assert.match(errors[0] ?? '', /not valid JSON/, 'the failed receive is still reported');
 });
+
+test('an empty queue is polled with pauses between receives, with or without a batching window (no spinning)', async () => {
+  for (const maximumBatchingWindowSeconds of [0, 5]) {
+    const receives: number[] = [];
+    const sqs = {
+      send: async () => {
+        receives.push(performance.now());
+        return { Messages: [] };
+      },
+    } as unknown as SQSClient;
+    const invoker: DevInvoker = { invoke: async () => ({ payload: 'null' }), invokeAsync: async () => {} };
+    const poller = new SqsPoller(sqs, { queueUrl: 'http://127.0.0.1/123456789012/idle', queueArn: 'arn:aws:sqs:us-east-1:123456789012:idle', batchSize: 10, maximumBatchingWindowSeconds, concurrency: 1 }, { functionPath: 'P/Idle' }, invoker);
+    poller.start();
+    try {
+      while (receives.length < 4) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await poller.stop();
+    }
+    // The poller backs off from 50 ms, doubling: every gap is at least the first pause (timers only run late).
+    const gaps = receives.slice(1, 4).map((t, i) => t - receives[i]);
+    assert.ok(gaps.every((gap) => gap >= 45), `window ${maximumBatchingWindowSeconds} s: gaps between empty receives ${gaps.map((g) => g.toFixed(1)).join(', ')} ms`);
+  }
+});

@@ -139,36 +139,43 @@ export class SqsPoller implements DevWorker {
     }
   }
 
+  /**
+   * One batch: nothing when the queue has nothing (the loop then backs off before polling again);
+   * else messages are gathered until the batch is full or the batching window, which starts at the
+   * first message, has passed (a short pause between empty polls: never a spin).
+   */
   private async gather(): Promise<Message[]> {
     const batchSize = this.config.batchSize ?? 10;
     const windowMs = (this.config.maximumBatchingWindowSeconds ?? 0) * 1000;
-    const deadline = Date.now() + windowMs;
     const messages: Message[] = [];
-    do {
-      const remaining = batchSize - messages.length;
+    let deadline: number | undefined;
+    for (;;) {
       let response;
       try {
         response = await this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: this.config.queueUrl,
-            MaxNumberOfMessages: Math.min(10, remaining),
+            MaxNumberOfMessages: Math.min(10, batchSize - messages.length),
             // Short polls with a client-side back-off: moto serves a long poll by spinning, which starves its other requests.
             WaitTimeSeconds: 0,
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
-          })
+          }),
         );
       } catch (error) {
         // Messages already received are in flight, their receive counted: invoke with them, as Lambda
         // would, rather than drop them to come back after the visibility timeout one receive closer to the DLQ.
         if (messages.length === 0) throw error;
         this.onError(error as Error);
-        break;
+        return messages;
       }
-      messages.push(...(response.Messages ?? []));
-      if ((response.Messages ?? []).length === 0 && (messages.length > 0 || windowMs === 0)) break;
-    } while (messages.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted);
-    return messages;
+      const received = response.Messages ?? [];
+      messages.push(...received);
+      if (messages.length === 0) return messages;
+      deadline ??= Date.now() + windowMs;
+      if (messages.length >= batchSize || Date.now() >= deadline || this.abort.signal.aborted) return messages;
+      if (received.length === 0) await sleep(Math.min(50, deadline - Date.now()), this.abort.signal);
+    }
   }
 
   private async process(messages: Message[]): Promise<void> {
