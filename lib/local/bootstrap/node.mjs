@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
@@ -264,27 +265,62 @@ async function runStreaming(id, event, context) {
   inflight.settled = true;
 }
 
-// ---- load the handler: `<module path>.<export>` under LAMBDA_TASK_ROOT ----
+// ---- load the handler: `<module path>.<export path>` under LAMBDA_TASK_ROOT ----
+// As Lambda's Node.js runtime client loads it: CommonJS through require (an extensionless file, a
+// .js file unless the nearest package.json says "type": "module", a .cjs file), ES modules through
+// import() (such a .js file, a .mjs file), in that order; then the module name as require resolves
+// it from the task root. The export path may be nested (`index.handlers.get`).
+const requireUser = createRequire(import.meta.url);
+
+function typeModule(dir) {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (at.endsWith(`${path.sep}node_modules`)) return false;
+    const pj = path.join(at, 'package.json');
+    if (fs.existsSync(pj)) {
+      try {
+        return JSON.parse(fs.readFileSync(pj, 'utf8'))?.type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(at) === at) return false;
+  }
+}
+
+async function loadModule(root, modulePath) {
+  const base = path.resolve(root, modulePath);
+  const exists = (file) => fs.existsSync(file) && fs.statSync(file).isFile();
+  if (exists(base)) return requireUser(base);
+  const esmJs = exists(`${base}.js`) && typeModule(path.dirname(base));
+  if (exists(`${base}.js`) && !esmJs) return requireUser(`${base}.js`);
+  if (esmJs) return import(pathToFileURL(`${base}.js`).href);
+  if (exists(`${base}.mjs`)) return import(pathToFileURL(`${base}.mjs`).href);
+  if (exists(`${base}.cjs`)) return requireUser(`${base}.cjs`);
+  return requireUser(requireUser.resolve(modulePath, { paths: [root] }));
+}
+
 async function loadHandler() {
   const spec = process.env._HANDLER ?? '';
-  const dot = spec.lastIndexOf('.');
-  if (dot <= 0) return initError('Runtime.MalformedHandlerName', `Bad handler ${spec}`);
-  const modulePath = spec.slice(0, dot);
-  const exportName = spec.slice(dot + 1);
+  const name = path.basename(spec);
+  const moduleRoot = spec.slice(0, spec.length - name.length);
+  const dot = name.indexOf('.');
+  if (dot <= 0 || dot === name.length - 1) return initError('Runtime.MalformedHandlerName', 'Bad handler');
+  const modulePath = moduleRoot + name.slice(0, dot);
+  const exportPath = name.slice(dot + 1);
   const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => path.resolve(root, modulePath + ext)).find((f) => fs.existsSync(f));
-  if (!file) return initError('Runtime.ImportModuleError', `Error: Cannot find module '${modulePath}'\nRequire stack:\n- ${root}`);
   let mod;
   try {
-    mod = await import(pathToFileURL(file).href);
+    mod = await loadModule(root, modulePath);
   } catch (error) {
     if (error instanceof SyntaxError) return initError('Runtime.UserCodeSyntaxError', `${error.name}: ${error.message}`, error);
     if (error && (error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND')) return initError('Runtime.ImportModuleError', `Error: ${error.message}`, error);
     return initError(error?.name ?? 'Error', error?.message ?? String(error), error);
   }
-  let handler = mod[exportName];
-  if (handler === undefined && mod.default && typeof mod.default === 'object') handler = mod.default[exportName];
-  if (handler === undefined) return initError('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
+  const resolve = (object) => exportPath.split('.').reduce((nested, key) => nested && nested[key], object);
+  let handler = resolve(mod);
+  // A CommonJS module imported as an ES module has its exports under default.
+  if (handler === undefined && mod && mod.default && typeof mod.default === 'object') handler = resolve(mod.default);
+  if (!handler) return initError('Runtime.HandlerNotFound', `${spec} is undefined or not exported`);
   if (typeof handler !== 'function') return initError('Runtime.HandlerNotFound', `${spec} is not a function`);
   return handler;
 }
