@@ -16,7 +16,9 @@
 //    .bench/sls by this script, gitignored), with an equivalent service: one `hello` handler on
 //    GET /hello (HTTP API), plain JavaScript, run with --reloadHandler so that a save is picked up.
 //    Alternating, --rounds times (3): ready time (spawn → first 200 on GET /hello) of `npm start`
-//    with nothing changed and of `serverless offline start`, then --saves saves each (the handler
+//    with nothing changed (the example app, whose hello is on Powertools; and a one-function app,
+//    .bench/dev-plain, whose handler is the sls service's one line in TypeScript) and of
+//    `serverless offline start`, then --saves saves each (the handler
 //    file rewritten → first response with the new body, polled every 5 ms); ratios lambdakit / sls.
 //    --compare-only runs only this part.
 // Benchmark invocations are kept out of .lambdakit/local-reports.jsonl (--no-reports), so
@@ -47,6 +49,10 @@ const COMPARE_ONLY = args.includes('--compare-only');
 const SLS_DIR = path.join(ROOT, '.bench', 'sls');
 const SLS_SERVICE = path.join(ROOT, '.bench', 'sls-dev');
 const SLS_HANDLER = path.join(SLS_SERVICE, 'handler.js');
+// The same one-line handler as the serverless-offline service's, in a lambdakit app of its own:
+// the example's hello is on Powertools (Logger and Metrics, a 37 KB bundle), the sls one is not.
+const PLAIN_DIR = path.join(ROOT, '.bench', 'dev-plain');
+const PLAIN_HANDLER = path.join(PLAIN_DIR, 'handler.ts');
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 const percentile = (values: number[], p: number) => {
@@ -66,11 +72,11 @@ interface Dev {
 }
 
 /** Starts the CLI as `npm start` does (scripts/start.mjs, without npm's own start-up) and waits for GET /hello to answer 200. */
-async function startDev(extra: string[]): Promise<Dev> {
+async function startDev(extra: string[], cwd = ROOT): Promise<Dev> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
   return startServer(port, /ready in/, () =>
     spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), 'dev', '--port', String(port), '--lambda-port', String(lambdaPort), '--console-port', '0', '--no-reports', ...extra], {
-      cwd: ROOT,
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
     }),
@@ -200,24 +206,51 @@ interface Side {
   saves: number[];
 }
 
-/** Alternating rounds: lambdakit dev (nothing changed since the last synth), then serverless offline. */
-async function compare(original: string): Promise<{ lambdakit: Side; sls: Side }> {
+/** A lambdakit app with one function, GET /hello, whose handler is the sls service's, in TypeScript. */
+function preparePlain(): string {
+  fs.mkdirSync(PLAIN_DIR, { recursive: true });
+  fs.writeFileSync(path.join(PLAIN_DIR, 'cdk.json'), JSON.stringify({ app: 'node --import tsx app.ts' }));
+  // Its own project root (entries resolve from it; its bundle cache and dev's state live in it); packages resolve from the repository's node_modules.
+  fs.writeFileSync(path.join(PLAIN_DIR, 'package.json'), '{ "private": true }\n');
+  fs.writeFileSync(
+    path.join(PLAIN_DIR, 'app.ts'),
+    [
+      "import { App, Stack } from 'aws-cdk-lib';",
+      "import { HttpApi, LambdaFunction } from '../../lib';",
+      'const app = new App();',
+      "const stack = new Stack(app, 'Plain');",
+      "new HttpApi(stack, 'Http').addRoute('GET /hello', new LambdaFunction(stack, 'Hello', { entry: 'handler.ts' }), { auth: 'none' });",
+      'app.synth();',
+      '',
+    ].join('\n'),
+  );
+  const text = "export const handler = async (event: { queryStringParameters?: Record<string, string> }) => ({ statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `Hello, ${event.queryStringParameters?.name ?? 'World'}!` });\n";
+  fs.writeFileSync(PLAIN_HANDLER, text);
+  return text;
+}
+
+/** Alternating rounds: lambdakit dev on the example app and on the plain one (nothing changed since the last synth), then serverless offline. */
+async function compare(original: string): Promise<{ lambdakit: Side; plain: Side; sls: Side }> {
   prepareSls();
   const slsOriginal = fs.readFileSync(SLS_HANDLER, 'utf8');
+  const plainOriginal = preparePlain();
   // One start first, so that the assembly is up to date and every measured start skips synth.
   await (await startDev(['--no-watch'])).stop();
+  await (await startDev(['--no-watch'], PLAIN_DIR)).stop();
   const lambdakit: Side = { readyMs: [], saves: [] };
+  const plain: Side = { readyMs: [], saves: [] };
   const sls: Side = { readyMs: [], saves: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [side, name, start, file, text] of [
       [lambdakit, 'lambdakit dev', () => startDev([]), HANDLER, original],
+      [plain, 'lambdakit dev (plain handler)', () => startDev([], PLAIN_DIR), PLAIN_HANDLER, plainOriginal],
       [sls, 'serverless offline', startSls, SLS_HANDLER, slsOriginal],
     ] as const) {
       log(`round ${round}/${ROUNDS}: ${name} — ready time, ${SAVES} saves…`);
       const server = await start();
       side.readyMs.push(server.readyMs);
       try {
-        if (name === 'lambdakit dev' && !/synth skipped/.test(server.output())) throw new Error(`lambdakit dev synthesized on a start with nothing changed:\n${server.output()}`);
+        if (name.startsWith('lambdakit dev') && !/synth skipped/.test(server.output())) throw new Error(`${name} synthesized on a start with nothing changed:\n${server.output()}`);
         for (let i = 1; i <= SAVES; i++) {
           side.saves.push(await saveToLive(server, text, round * 100 + i, file));
           await new Promise((r) => setTimeout(r, 200));
@@ -228,7 +261,7 @@ async function compare(original: string): Promise<{ lambdakit: Side; sls: Side }
       }
     }
   }
-  return { lambdakit, sls };
+  return { lambdakit, plain, sls };
 }
 
 async function main(): Promise<void> {
@@ -245,26 +278,30 @@ async function main(): Promise<void> {
     readyMs: { median: Math.round(percentile(s.readyMs, 50)), min: Math.round(Math.min(...s.readyMs)), max: Math.round(Math.max(...s.readyMs)), runs: s.readyMs.map(Math.round) },
     saveToLiveMs: { p50: Math.round(percentile(s.saves, 50)), p90: Math.round(percentile(s.saves, 90)), max: Math.round(Math.max(...s.saves)), saves: s.saves.length },
   });
-  const comparison = { lambdakit: summary(side.lambdakit), serverlessOffline: summary(side.sls) };
+  const comparison = { lambdakit: summary(side.lambdakit), lambdakitPlain: summary(side.plain), serverlessOffline: summary(side.sls) };
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-  const ratios = {
-    ready: ratio(comparison.lambdakit.readyMs.median, comparison.serverlessOffline.readyMs.median),
-    saveToLiveP50: ratio(comparison.lambdakit.saveToLiveMs.p50, comparison.serverlessOffline.saveToLiveMs.p50),
-    saveToLiveP90: ratio(comparison.lambdakit.saveToLiveMs.p90, comparison.serverlessOffline.saveToLiveMs.p90),
-  };
+  const ratiosOf = (k: 'lambdakit' | 'lambdakitPlain') => ({
+    ready: ratio(comparison[k].readyMs.median, comparison.serverlessOffline.readyMs.median),
+    saveToLiveP50: ratio(comparison[k].saveToLiveMs.p50, comparison.serverlessOffline.saveToLiveMs.p50),
+    saveToLiveP90: ratio(comparison[k].saveToLiveMs.p90, comparison.serverlessOffline.saveToLiveMs.p90),
+  });
+  const ratios = ratiosOf('lambdakit');
+  const plainRatios = ratiosOf('lambdakitPlain');
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const comparisonLines = [
     `lambdakit dev vs serverless-offline 13 (serverless 3), ${ROUNDS} alternating rounds, ${SAVES} saves each (${os.platform()} ${os.arch()}, Node ${process.version}, ${os.cpus().length} CPU(s))`,
-    ...(['lambdakit', 'serverlessOffline'] as const).map((k) => {
+    ...(['lambdakit', 'lambdakitPlain', 'serverlessOffline'] as const).map((k) => {
       const c = comparison[k];
-      return `  ${(k === 'lambdakit' ? 'lambdakit dev (synth skipped)' : 'serverless offline').padEnd(30)} ready median ${(c.readyMs.median / 1000).toFixed(2)} s (${c.readyMs.runs.map((r) => (r / 1000).toFixed(2)).join(', ')}); save-to-live p50 ${c.saveToLiveMs.p50} ms, p90 ${c.saveToLiveMs.p90} ms, max ${c.saveToLiveMs.max} ms over ${c.saveToLiveMs.saves} saves`;
+      const label = { lambdakit: 'lambdakit dev, example app', lambdakitPlain: 'lambdakit dev, plain handler', serverlessOffline: 'serverless offline' }[k];
+      return `  ${label.padEnd(30)} ready median ${(c.readyMs.median / 1000).toFixed(2)} s (${c.readyMs.runs.map((r) => (r / 1000).toFixed(2)).join(', ')}); save-to-live p50 ${c.saveToLiveMs.p50} ms, p90 ${c.saveToLiveMs.p90} ms, max ${c.saveToLiveMs.max} ms over ${c.saveToLiveMs.saves} saves`;
     }),
-    `  lambdakit / serverless-offline: ready ${ratios.ready}x, save-to-live p50 ${ratios.saveToLiveP50}x, p90 ${ratios.saveToLiveP90}x`,
-    `  targets: ready <= 1.5 s with nothing changed: ${verdict(comparison.lambdakit.readyMs.median <= 1500)}; save-to-live p50 <= 50 ms: ${verdict(comparison.lambdakit.saveToLiveMs.p50 <= 50)}`,
+    `  example app / serverless-offline: ready ${ratios.ready}x, save-to-live p50 ${ratios.saveToLiveP50}x, p90 ${ratios.saveToLiveP90}x`,
+    `  plain handler / serverless-offline: ready ${plainRatios.ready}x, save-to-live p50 ${plainRatios.saveToLiveP50}x, p90 ${plainRatios.saveToLiveP90}x`,
+    `  targets (example app; plain handler): ready <= 1.5 s with nothing changed: ${verdict(comparison.lambdakit.readyMs.median <= 1500)}; ${verdict(comparison.lambdakitPlain.readyMs.median <= 1500)}; save-to-live p50 <= 50 ms: ${verdict(comparison.lambdakit.saveToLiveMs.p50 <= 50)}; ${verdict(comparison.lambdakitPlain.saveToLiveMs.p50 <= 50)}`,
     '',
   ];
   if (COMPARE_ONLY) {
-    if (JSON_OUT) process.stdout.write(`${JSON.stringify({ comparison, ratios }, null, 2)}\n`);
+    if (JSON_OUT) process.stdout.write(`${JSON.stringify({ comparison, ratios, plainRatios }, null, 2)}\n`);
     else process.stdout.write(comparisonLines.join('\n'));
     return;
   }
