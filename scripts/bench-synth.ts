@@ -8,7 +8,7 @@
  *     [--sizes 10,50,200] [--skip-nodejs-over 50]       the in-process path (0 to skip: --sizes 0)
  *     [--python 20]                                     Python functions (0 to skip)
  *     [--baseline-lib .bench/before/lib]                another copy of lambdakit's lib/ (e.g. `git archive <commit> lib`),
- *                                                       run warm beside the current one on the `cdk synth` path
+ *                                                       run warm beside the current one on both paths
  *
  * Two paths:
  * - `cdk synth` as users run it: `npx cdk synth -q --app "<app-command> app.ts"`
@@ -107,7 +107,8 @@ function generateEntries(n: number): void {
 function writeApp(kind: Kind, n: number, mode: 'cli' | 'in-process'): string {
   const name = `${mode}-${kind}-${n}`;
   const file = path.join(WORK, `app-${name}.ts`);
-  const lib = path.relative(WORK, kind === 'baseline' ? baselineLib! : path.join(ROOT, 'lib')).split(path.sep).join('/');
+  const relative = path.relative(WORK, kind === 'baseline' ? baselineLib! : path.join(ROOT, 'lib')).split(path.sep).join('/');
+  const lib = relative.startsWith('.') ? relative : `./${relative}`;
   const body =
     kind === 'nodejs'
       ? `import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -313,6 +314,7 @@ function benchInProcess(): void {
     for (const n of sizes) {
       add(`cold|${n}`, runInProcess('lambdakit', n, 'cold'));
       add(`warm|${n}`, runInProcess('lambdakit', n, 'warm'));
+      if (baselineLib) add(`baseline|${n}`, runInProcess('baseline', n, 'warm'));
       if (n <= skipNodejsOver) add(`nodejs|${n}`, runInProcess('nodejs', n));
     }
     process.stderr.write(`in-process: round ${round}/${runs} done\n`);
@@ -332,6 +334,7 @@ function benchInProcess(): void {
     console.log(
       `${String(n).padStart(4)} | ${cell(cold)} | ${cell(results.get(`warm|${n}`))} | ${cell(nodejs)} | ${pad(synthRatios ? ratioSpread(synthRatios) : '-', 28)} | ${wallRatios ? ratioSpread(wallRatios) : '-'}`,
     );
+    if (baselineLib) console.log(`     baseline lib warm: ${cell(results.get(`baseline|${n}`))}`);
   }
   if (sizes.length >= 2) {
     const slope = (label: string) => {
