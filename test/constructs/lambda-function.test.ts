@@ -6,6 +6,8 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSdkPolicy, LambdaFunction, LambdakitError, OutputFormat } from '../../lib';
 import { FIXTURES, PROJECT_ROOT, nagFindings, newStack, scratchProject, template } from '../helpers';
 
@@ -77,6 +79,28 @@ describe('LambdaFunction defaults', () => {
     assert.deepEqual(acknowledged(fn.role as never), [], 'not on the Role construct, whose default policy is its child');
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
     assert.deepEqual(nagFindings(stack), ['AwsSolutions-IAM5[Resource::*] TestStack/Fn/ServiceRole/DefaultPolicy/Resource']);
+  });
+
+  it('grants a given log group and dead-letter queue through the default policy, not inline (their policies could name the role)', () => {
+    const { stack } = newStack();
+    const group = new logs.LogGroup(stack, 'Shared', { retention: logs.RetentionDays.ONE_WEEK });
+    const queue = new sqs.Queue(stack, 'Dead', { enforceSSL: true });
+    new LambdaFunction(stack, 'Fn', { entry: OK, logGroup: group, deadLetterQueue: queue });
+    const t = template(stack);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      Policies: [{ PolicyName: 'Tracing', PolicyDocument: { Statement: [Match.objectLike({ Resource: '*' })] } }],
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^FnServiceRoleDefaultPolicy'),
+      PolicyDocument: {
+        Statement: [
+          { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Shared'), 'Arn'] } },
+          { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Dead'), 'Arn'] } },
+        ],
+      },
+    });
+    const [fn] = Object.values(t.findResources('AWS::Lambda::Function'));
+    assert.deepEqual(fn.DependsOn.map((id: string) => id.replace(/[0-9A-F]{8}$/, '')), ['FnServiceRoleDefaultPolicy']);
   });
 
   it('keeps X-Ray in a TracingPolicy of its own on a role it did not create', () => {

@@ -31,10 +31,15 @@ const statementsOf = (json: Json, policyPrefix: string): Json[] =>
   Object.entries(json.Resources as Record<string, Json>)
     .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(policyPrefix))
     .flatMap(([, r]) => r.Properties.PolicyDocument.Statement);
+/** Every IAM statement: AWS::IAM::Policy resources and roles' inline policies (where a function's own statements are). */
 const allStatements = (json: Json): Json[] =>
-  Object.values(json.Resources as Record<string, Json>)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r) => r.Properties.PolicyDocument.Statement);
+  Object.values(json.Resources as Record<string, Json>).flatMap((r) =>
+    r.Type === 'AWS::IAM::Policy'
+      ? r.Properties.PolicyDocument.Statement
+      : r.Type === 'AWS::IAM::Role'
+        ? (r.Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement)
+        : [],
+  );
 
 /** The issue's "done when" stack: VPC + RDS proxy, EFS, KMS environment, secret, parameter, SnapStart Python. */
 function openStack() {
