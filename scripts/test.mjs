@@ -10,8 +10,8 @@
 // The end-to-end group is every file named *.e2e.test.ts: each starts real processes (the CLI,
 // moto_server, npm, cdk, a browser) and takes seconds to tens of seconds. They start first, so
 // that the two lanes of the runner finish together instead of waiting on a long file started last.
-import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintTemplates } from './cfn-lint.mjs';
 import { recordSources, snapshotSources, syncDist } from './dist.mjs';
@@ -66,6 +66,19 @@ if (filters.length === 0 && !process.env.SKIP_TYPECHECK) {
   // Tests run the CLI as the package does, from dist/: bring it up to date with lib/.
   syncDist();
 }
+// The example application must pass lambdakit check (cdk-nag + cfn-validate) and cfn-lint. The
+// check synthesizes it into cdk.out, which no test reads: it runs beside the tests (its output to a
+// file, shown after theirs) instead of after them, about 20 s of the suite's wall time.
+const appChecks = filters.length === 0 && !process.env.SKIP_APP_CHECKS;
+let check;
+if (appChecks) {
+  const log = join('.lambdakit', 'check.log');
+  mkdirSync('.lambdakit', { recursive: true });
+  const fd = openSync(log, 'w');
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'check'], { stdio: ['ignore', fd, fd], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  closeSync(fd);
+  check = { log, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))), child };
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
@@ -73,16 +86,16 @@ const result = spawnSync(
   // dozens of apps, in-process and through `cdk synth`); the tests that check templates run it themselves.
   { stdio: 'inherit', env },
 );
-if (result.status !== 0) process.exit(result.status ?? 1);
+if (result.status !== 0) {
+  check?.child.kill();
+  process.exit(result.status ?? 1);
+}
 
-// The example application must pass lambdakit check (cdk-nag + cfn-validate) and cfn-lint.
-if (filters.length === 0 && !process.env.SKIP_APP_CHECKS) {
-  const run = (command, args) => {
-    console.log(`\n$ ${command} ${args.join(' ')}`);
-    const r = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-    if (r.status !== 0) process.exit(r.status ?? 1);
-  };
-  run(process.execPath, ['dist/cli/main.js', 'check']);
+if (check) {
+  console.log(`\n$ ${process.execPath} dist/cli/main.js check`);
+  const status = await check.exited;
+  process.stdout.write(readFileSync(check.log, 'utf8'));
+  if (status !== 0) process.exit(status);
   const templates = readdirSync('cdk.out').filter((f) => f.endsWith('.template.json')).map((f) => join('cdk.out', f));
   console.log(`\n$ cfn-lint -- ${templates.join(' ')}`);
   const { findings, newerRuntimes } = lintTemplates(templates);
