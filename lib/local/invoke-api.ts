@@ -4,13 +4,19 @@ import { LambdakitError } from '../errors';
 import { drainServer, guardedServer, invalidHeaders, writeError, type RequestTimeouts } from './http-guard';
 import { LambdaApi } from './lambda-api';
 import { ThrottledError } from './pool';
-import { InvokeRequestError, checkInvocationHeaders, decodeClientContext, logTail, parsePayload, resolveFunction, serviceErrorBody } from './invoke-request';
+import { type InvokeOperation, logTail, readInvocation, serviceErrorBody } from './invoke-request';
 import type { LocalRuntime } from './runtime';
 import { serveInvokeWithResponseStream, STREAMING_INVOKE_PATH } from './stream-invoke';
 
 /** The service's payload limits (Lambda quotas page): 6 MB synchronous, 1 MB asynchronous. */
 export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 export const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
+/** Invoke: RequestResponse and DryRun up to 6 MB, Event (InvokeAsync's limit) up to 1 MB. */
+const INVOKE: InvokeOperation = {
+  invocationTypes: ['Event', 'RequestResponse', 'DryRun'],
+  limit: (type) => (type === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT),
+  name: (type) => (type === 'Event' ? 'InvokeAsync' : 'Invoke'),
+};
 /** The response a function may return synchronously. */
 export const RESPONSE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 
@@ -108,18 +114,6 @@ export class InvokeApiServer {
     writeError(res, error.status, error.type, serviceErrorBody(error.message, error.extra), error.headers);
   }
 
-  private async readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk as Buffer);
-    }
-    return tooLarge ? 'too-large' : Buffer.concat(chunks);
-  }
-
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const streaming = STREAMING_INVOKE_PATH.exec(url.pathname);
@@ -132,34 +126,9 @@ export class InvokeApiServer {
       this.error(res, { status: 404, type: 'UnknownOperationException', message: `lambdakit local does not serve ${req.method} ${url.pathname}: it is no operation of Lambda's API` });
       return;
     }
-    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-    const logType = String(req.headers['x-amz-log-type'] ?? 'None');
-    const limit = invocationType === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
-    const body = await this.readBody(req, limit);
-    let target;
-    let clientContext: string | undefined;
-    let payload: Buffer;
-    try {
-      checkInvocationHeaders(invocationType, logType, ['Event', 'RequestResponse', 'DryRun']);
-      if (body === 'too-large') throw new InvokeRequestError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${invocationType === 'Event' ? 'InvokeAsync' : 'Invoke'} operation`);
-      target = resolveFunction((name, qualifier) => this.runtime.resolve(name, qualifier), match[1], url.searchParams.get('Qualifier') ?? undefined);
-      clientContext = decodeClientContext(req.headers['x-amz-client-context']);
-      payload = parsePayload(body);
-    } catch (error) {
-      if (!(error instanceof InvokeRequestError)) throw error;
-      error.write(res);
-      return;
-    }
-    if (invocationType === 'DryRun') {
-      try {
-        this.runtime.check(target);
-      } catch (error) {
-        this.error(res, { status: 502, type: 'ServiceException', message: (error as Error).message });
-        return;
-      }
-      res.writeHead(204, { 'x-amzn-requestid': crypto.randomUUID() }).end();
-      return;
-    }
+    const checked = await readInvocation(req, res, this.runtime, match[1], url.searchParams.get('Qualifier') ?? undefined, INVOKE);
+    if (!checked) return;
+    const { invocationType, logType, target, clientContext, payload } = checked;
     if (invocationType === 'Event') {
       const requestId = this.runtime.invokeAsync(target, payload, 'invoke-api');
       res.writeHead(202, { 'x-amzn-requestid': requestId, 'content-length': 0 }).end();

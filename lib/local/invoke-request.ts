@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import { writeError } from './http-guard';
 import { ResolveError, type ResolvedTarget } from './target';
@@ -94,4 +95,67 @@ export function parsePayload(body: Buffer): Buffer {
     throw new InvokeRequestError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(error as Error).message}`);
   }
   return payload;
+}
+
+/** What an invoke operation takes: its invocation types, and per type its payload limit and the operation's name (its errors say both). */
+export interface InvokeOperation {
+  readonly invocationTypes: readonly string[];
+  limit(invocationType: string): number;
+  name(invocationType: string): string;
+}
+
+/** A checked Invoke or InvokeWithResponseStream request, ready to run. */
+export interface CheckedInvocation {
+  readonly invocationType: string;
+  readonly logType: string;
+  readonly target: ResolvedTarget;
+  /** JSON text, decoded from `X-Amz-Client-Context`. */
+  readonly clientContext?: string;
+  readonly payload: Buffer;
+}
+
+/**
+ * Reads an invoke request's body (keeping nothing past the operation's limit) and checks it as the
+ * service does, in its order: the invocation and log types, the size, the function and qualifier,
+ * the client context, the payload. A refused request is answered here, and so is a DryRun (204
+ * when the function could run, else a 502 ServiceException): undefined then.
+ */
+export async function readInvocation(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  runtime: { resolve(functionName: string, qualifier?: string): ResolvedTarget; check(target: ResolvedTarget): void },
+  encodedName: string,
+  qualifier: string | undefined,
+  operation: InvokeOperation,
+): Promise<CheckedInvocation | undefined> {
+  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  const logType = String(req.headers['x-amz-log-type'] ?? 'None');
+  const limit = operation.limit(invocationType);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  let checked: CheckedInvocation;
+  try {
+    checkInvocationHeaders(invocationType, logType, operation.invocationTypes);
+    if (size > limit) throw new InvokeRequestError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the ${operation.name(invocationType)} operation`);
+    const target = resolveFunction((name, q) => runtime.resolve(name, q), encodedName, qualifier);
+    const clientContext = decodeClientContext(req.headers['x-amz-client-context']);
+    checked = { invocationType, logType, target, clientContext, payload: parsePayload(Buffer.concat(chunks)) };
+  } catch (error) {
+    if (!(error instanceof InvokeRequestError)) throw error;
+    error.write(res);
+    return undefined;
+  }
+  if (invocationType !== 'DryRun') return checked;
+  try {
+    runtime.check(checked.target);
+  } catch (error) {
+    writeError(res, 502, 'ServiceException', serviceErrorBody((error as Error).message));
+    return undefined;
+  }
+  res.writeHead(204, { 'x-amzn-requestid': randomUUID() }).end();
+  return undefined;
 }

@@ -5,14 +5,16 @@ import { LambdakitError } from '../errors';
 import type { InvocationOutcome } from './environment';
 import { writeError } from './http-guard';
 import { ThrottledError } from './pool';
-import { InvokeRequestError, checkInvocationHeaders, decodeClientContext, logTail, parsePayload, resolveFunction, serviceErrorBody } from './invoke-request';
-import type { LocalRuntime, ResolvedTarget } from './runtime';
+import { type InvokeOperation, logTail, readInvocation, serviceErrorBody } from './invoke-request';
+import type { LocalRuntime } from './runtime';
 
 /** `POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations`: InvokeWithResponseStream. */
 export const STREAMING_INVOKE_PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations$/;
 
 /** The request payload limit of synchronous invocations (6 MB), as for Invoke. */
 const REQUEST_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/** InvokeWithResponseStream takes RequestResponse and DryRun, with a 6 MB request. */
+const STREAM_INVOKE: InvokeOperation = { invocationTypes: ['RequestResponse', 'DryRun'], limit: () => REQUEST_PAYLOAD_LIMIT, name: () => 'InvokeWithResponseStream' };
 /** What a buffered (not streaming) handler may return, streamed or not: 6 MB. */
 const BUFFERED_RESPONSE_LIMIT = 6 * 1024 * 1024;
 
@@ -65,38 +67,9 @@ function completeEventOf(outcome: InvocationOutcome): CompleteEvent {
  * `LogResult` with `X-Amz-Log-Type: Tail`.
  */
 export async function serveInvokeWithResponseStream(runtime: LocalRuntime, req: http.IncomingMessage, res: http.ServerResponse, encodedName: string, url: URL): Promise<void> {
-  const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-  const logType = String(req.headers['x-amz-log-type'] ?? 'None');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= REQUEST_PAYLOAD_LIMIT) chunks.push(chunk as Buffer);
-  }
-  let target: ResolvedTarget;
-  let clientContext: string | undefined;
-  let payload: Buffer;
-  try {
-    checkInvocationHeaders(invocationType, logType, ['RequestResponse', 'DryRun']);
-    if (size > REQUEST_PAYLOAD_LIMIT) throw new InvokeRequestError(413, 'RequestTooLargeException', `Request must be smaller than ${REQUEST_PAYLOAD_LIMIT} bytes for the InvokeWithResponseStream operation`);
-    target = resolveFunction((name, qualifier) => runtime.resolve(name, qualifier), encodedName, url.searchParams.get('Qualifier') ?? undefined);
-    clientContext = decodeClientContext(req.headers['x-amz-client-context']);
-    payload = parsePayload(Buffer.concat(chunks));
-  } catch (error) {
-    if (!(error instanceof InvokeRequestError)) throw error;
-    error.write(res);
-    return;
-  }
-  if (invocationType === 'DryRun') {
-    try {
-      runtime.check(target);
-    } catch (error) {
-      serviceError(res, 502, 'ServiceException', (error as Error).message);
-      return;
-    }
-    res.writeHead(204, { 'x-amzn-requestid': randomUUID() }).end();
-    return;
-  }
+  const checked = await readInvocation(req, res, runtime, encodedName, url.searchParams.get('Qualifier') ?? undefined, STREAM_INVOKE);
+  if (!checked) return;
+  const { logType, target, clientContext, payload } = checked;
 
   // The 200 goes out with the first chunk: until then a throttle or a service error can still be an HTTP error.
   const requestId = randomUUID();
